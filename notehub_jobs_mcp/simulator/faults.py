@@ -1,0 +1,117 @@
+"""Injected faults (latency, error statuses such as 429 with Retry-After, dropped connections).
+
+A fault is queued with a count and matches requests by method and path substring; it only
+ever applies to API routes, never to the simulator's own `/_sim/` routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import anyio
+import httpx
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .errors import error_response
+from .recorder import UNRECORDED_PREFIX
+from .state import JSONObject
+
+FAULT_MESSAGES = {
+    429: "rate limit exceeded; retry later",
+    500: "internal server error",
+    502: "bad gateway",
+    503: "service temporarily unavailable",
+    504: "gateway timeout",
+}
+
+
+class SimulatedDisconnect(httpx.RemoteProtocolError):
+    """The server went away mid-response.
+
+    In-process (httpx's ASGI transport) this is what the client sees; over a socket,
+    uvicorn drops the connection and the client gets its own RemoteProtocolError.
+    """
+
+
+@dataclass
+class Fault:
+    status: int = 0
+    retry_after: int | None = None
+    latency: float = 0.0
+    drop: bool = False
+    times: int = 1
+    method: str = ""
+    path_contains: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status and not 400 <= self.status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599), or 0 for none")
+        if self.times < 1 or self.latency < 0:
+            raise ValueError("times must be at least 1 and latency not negative")
+
+    def matches(self, method: str, path: str) -> bool:
+        return (not self.method or self.method.upper() == method) and self.path_contains in path
+
+
+@dataclass
+class FaultQueue:
+    faults: list[Fault] = field(default_factory=list)
+
+    def add(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def clear(self) -> None:
+        self.faults.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first matching fault, used up once."""
+        for fault in self.faults:
+            if fault.matches(method, path):
+                fault.times -= 1
+                if fault.times == 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    def describe(self) -> list[JSONObject]:
+        return [asdict(fault) for fault in self.faults]
+
+
+def fault_from_json(data: Any) -> Fault:
+    if not isinstance(data, dict):
+        raise ValueError("a fault must be a JSON object")
+    known = set(Fault.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
+    return Fault(**data)
+
+
+class InjectFaults:
+    """ASGI middleware applying queued faults before the request reaches the API."""
+
+    def __init__(self, app: ASGIApp, queue: FaultQueue) -> None:
+        self.app = app
+        self.queue = queue
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fault = None
+        if scope["type"] == "http" and not scope["path"].startswith(UNRECORDED_PREFIX):
+            fault = self.queue.take(scope["method"], scope["path"])
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault.latency:
+            await anyio.sleep(fault.latency)
+        if fault.drop:
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+            )
+            raise SimulatedDisconnect("simulated dropped connection")
+        if fault.status:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+            message = FAULT_MESSAGES.get(fault.status, "simulated error")
+            await error_response(fault.status, message, headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
