@@ -1,0 +1,140 @@
+"""Configuration from the environment and command-line flags (flags win).
+
+Secrets are held in :class:`Secret`, whose ``str``/``repr`` never show the value, so a config
+object can be logged or appear in a traceback without leaking a token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+DEFAULT_API_URL = "https://api.notefile.net"
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+
+
+class Secret:
+    """A string that only reveals itself through :meth:`reveal`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def clean(value: str | None) -> str | None:
+    """A configured value, or None when it is empty or an unfilled Claude Desktop placeholder.
+
+    Claude Desktop passes an optional ``user_config`` field the user left blank as the literal
+    text ``${user_config.name}``; that must read as "not set", not as a token or project UID.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or (value.startswith("${") and value.endswith("}")):
+        return None
+    return value
+
+
+def parse_bool(value: str | None, *, name: str) -> bool | None:
+    value = clean(value)
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}.")
+
+
+def parse_seconds(value: str | None, *, name: str, default: float) -> float:
+    value = clean(value)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}.") from None
+    if not 0 < seconds <= 600:
+        raise ConfigError(f"{name} must be between 0 and 600 seconds, got {value}.")
+    return seconds
+
+
+class ConfigError(Exception):
+    """The configuration is wrong in a way the user must fix."""
+
+
+@dataclass(frozen=True)
+class Config:
+    api_url: str = DEFAULT_API_URL
+    token: Secret | None = field(default=None)
+    client_id: str | None = None
+    client_secret: Secret | None = field(default=None)
+    project_uid: str | None = None
+    read_only: bool = False
+    require_dry_run: bool = True
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        token = clean(env.get("NOTEHUB_API_TOKEN"))
+        secret = clean(env.get("NOTEHUB_CLIENT_SECRET"))
+        return cls(
+            api_url=(clean(env.get("NOTEHUB_API_URL")) or DEFAULT_API_URL).rstrip("/"),
+            token=Secret(token) if token else None,
+            client_id=clean(env.get("NOTEHUB_CLIENT_ID")),
+            client_secret=Secret(secret) if secret else None,
+            project_uid=clean(env.get("NOTEHUB_PROJECT_UID")),
+            read_only=parse_bool(env.get("NOTEHUB_READ_ONLY"), name="NOTEHUB_READ_ONLY") or False,
+            require_dry_run=_default_true(
+                parse_bool(env.get("NOTEHUB_REQUIRE_DRY_RUN"), name="NOTEHUB_REQUIRE_DRY_RUN")
+            ),
+            timeout_s=parse_seconds(
+                env.get("NOTEHUB_TIMEOUT_S"), name="NOTEHUB_TIMEOUT_S", default=DEFAULT_TIMEOUT_S
+            ),
+            connect_timeout_s=parse_seconds(
+                env.get("NOTEHUB_CONNECT_TIMEOUT_S"),
+                name="NOTEHUB_CONNECT_TIMEOUT_S",
+                default=DEFAULT_CONNECT_TIMEOUT_S,
+            ),
+        )
+
+    def with_overrides(self, **changes: Any) -> Config:
+        """A copy with the given fields replaced; ``None`` means "leave as configured"."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def auth_method(self) -> str | None:
+        if self.token is not None:
+            return "token"
+        if self.client_id and self.client_secret is not None:
+            return "client_credentials"
+        return None
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for redaction of anything that might echo one."""
+        return [s.reveal() for s in (self.token, self.client_secret) if s is not None]
+
+
+def _default_true(value: bool | None) -> bool:
+    return True if value is None else value

@@ -1,0 +1,127 @@
+"""What every tool shares: the server's state, argument types, and turning failures into tool errors."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BeforeValidator, Field
+
+from ..client import NotehubClient
+from ..config import Config
+from ..errors import NotehubError
+from ..formatting import error_text
+
+MAX_UID_LENGTH = 256
+
+
+@dataclass
+class AppState:
+    """Lives for the server's lifetime: one config, one Notehub client (one connection pool)."""
+
+    config: Config
+    client: NotehubClient
+
+
+ToolContext = Context[AppState, Any]
+
+
+def state(ctx: ToolContext) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+def _strict_bool(value: Any) -> Any:
+    # Some clients send booleans as strings. Accept only an unmistakable "true"/"false": pydantic's
+    # lax parsing would also turn "no", "off" or "0" into False, and for dry_run False means a
+    # real run that changes devices.
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+        raise ValueError(f"expected a JSON boolean true or false, got the string {value!r}")
+    if not isinstance(value, bool):
+        raise ValueError(f"expected a JSON boolean true or false, got {type(value).__name__}")
+    return value
+
+
+StrictBool = Annotated[bool, BeforeValidator(_strict_bool)]
+
+ProjectUid = Annotated[
+    str | None,
+    Field(
+        description="Notehub project UID (app:…) or product UID. Omit to use the server's default project.",
+    ),
+]
+
+
+def uid(value: str, name: str) -> str:
+    """Validate an opaque UID argument; it is URL-encoded later, this only refuses the impossible."""
+    cleaned = value.strip()
+    if not cleaned:
+        raise ToolError(f"{name} is empty. Pass the UID exactly as a list tool printed it.")
+    if len(cleaned) > MAX_UID_LENGTH:
+        raise ToolError(f"{name} is {len(cleaned)} characters long; Notehub UIDs are far shorter. Check it.")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in cleaned):
+        raise ToolError(
+            f"{name} contains control characters; pass the UID exactly as a list tool printed it."
+        )
+    return cleaned
+
+
+def project(ctx: ToolContext, project_uid: str | None) -> str:
+    if project_uid is not None and project_uid.strip():
+        return uid(project_uid, "project_uid")
+    configured = state(ctx).config.project_uid
+    if configured:
+        return configured
+    raise ToolError(
+        "No project given. Pass project_uid (a project UID like app:… or a product UID), or set "
+        "NOTEHUB_PROJECT_UID in the server's environment so every tool uses it by default."
+    )
+
+
+@asynccontextmanager
+async def notehub_errors() -> AsyncIterator[None]:
+    """Turn a Notehub failure into a tool error the model can read and act on."""
+    try:
+        yield
+    except NotehubError as exc:
+        raise ToolError(error_text(exc)) from None
+
+
+def text_result(text: str, structured: dict[str, Any] | None = None) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+
+
+# All four hints are always explicit: clients decide from them how hard to ask the user.
+def reading(title: str) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+    )
+
+
+def writing(title: str, *, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=False,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=True,
+    )
+
+
+def register(server: MCPServer[Any], tools: list[tuple[Any, ToolAnnotations]], *, read_only: bool) -> None:
+    """Add ``tools``; in read-only mode, only those whose annotations say they are reads."""
+    for fn, ann in tools:
+        if read_only and not ann.read_only_hint:
+            continue
+        server.add_tool(fn, title=ann.title, annotations=ann, structured_output=False)

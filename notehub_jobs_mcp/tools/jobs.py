@@ -1,0 +1,131 @@
+"""Tools for batch jobs: list, create, read, delete, run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from .. import formatting
+from ..models import JobDefinition
+from .common import (
+    ProjectUid,
+    StrictBool,
+    ToolContext,
+    notehub_errors,
+    project,
+    reading,
+    state,
+    text_result,
+    uid,
+    writing,
+)
+
+JobUid = Annotated[str, Field(description="The job's job_uid, as list_jobs or create_job printed it.")]
+Limit = Annotated[int, Field(ge=1, le=200, description="How many to show (1-200).")]
+Offset = Annotated[int, Field(ge=0, description="How many to skip, for the next page.")]
+
+
+async def list_jobs(
+    ctx: ToolContext, project_uid: ProjectUid = None, limit: Limit = 50, offset: Offset = 0
+) -> CallToolResult:
+    """List the project's batch jobs, newest first: job_uid, name, creator, and last run status.
+
+    Use this to find a job's job_uid, or to see which jobs ran recently and how they ended.
+    """
+    proj = project(ctx, project_uid)
+    async with notehub_errors():
+        jobs = await state(ctx).client.list_jobs(proj)
+    return text_result(formatting.jobs_table(jobs, proj, offset=offset, limit=limit))
+
+
+async def create_job(
+    ctx: ToolContext,
+    name: Annotated[
+        str, Field(min_length=1, max_length=200, description="Short name people will recognise.")
+    ],
+    definition: Annotated[
+        JobDefinition,
+        Field(description="What the job selects and changes. It does nothing until run_job runs it."),
+    ],
+    project_uid: ProjectUid = None,
+) -> CallToolResult:
+    """Create a batch job (a saved definition; nothing runs yet) and return its job_uid.
+
+    `select` picks devices (union of all_devices, devices, devices_by_sn globs, devices_in_fleets);
+    `default_requests` says what to change on each; `device_requests` overrides per device UID.
+    Example: {"select": {"devices_in_fleets": ["fleet:…"]}, "default_requests": {"vars_to_set":
+    {"log_level": "3"}}}. After creating, dry-run it with run_job dry_run=true.
+    """
+    proj = project(ctx, project_uid)
+    async with notehub_errors():
+        job_uid = await state(ctx).client.create_job(proj, name.strip(), definition)
+    return text_result(formatting.job_created(job_uid, name.strip(), proj, _definition_warnings(definition)))
+
+
+def _definition_warnings(definition: JobDefinition) -> str:
+    warnings = []
+    sel = definition.select
+    if sel is None or not (sel.all_devices or sel.devices or sel.devices_by_sn or sel.devices_in_fleets):
+        warnings.append("Warning: the definition selects no devices, so a run will change nothing.")
+    if (
+        definition.default_requests is None
+        and not definition.device_requests
+        and definition.report_options is None
+    ):
+        warnings.append("Warning: the definition has no requests and no report options, so it does nothing.")
+    return "".join(w + "\n" for w in warnings)
+
+
+async def get_job(ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None) -> CallToolResult:
+    """Show one job: its name, creator, last run, and its full definition (select and requests)."""
+    proj = project(ctx, project_uid)
+    job_id = uid(job_uid, "job_uid")
+    async with notehub_errors():
+        job = await state(ctx).client.get_job(proj, job_id)
+    return text_result(formatting.job_detail(job))
+
+
+async def delete_job(ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None) -> CallToolResult:
+    """Delete a job and its run history. Devices are not changed. Cannot be undone."""
+    proj = project(ctx, project_uid)
+    job_id = uid(job_uid, "job_uid")
+    async with notehub_errors():
+        await state(ctx).client.delete_job(proj, job_id)
+    return text_result(formatting.job_deleted(job_id, proj))
+
+
+async def run_job(
+    ctx: ToolContext,
+    job_uid: JobUid,
+    dry_run: Annotated[
+        StrictBool,
+        Field(
+            description="true: simulate and report what would change, changing nothing. "
+            "false: really change the devices. Dry-run first and show the user the result."
+        ),
+    ],
+    project_uid: ProjectUid = None,
+) -> CallToolResult:
+    """Start a run of a job, as a dry run (dry_run=true) or for real (dry_run=false); returns its report_uid.
+
+    Runs take time: follow one with get_job_run. Do not call again to "retry" a run without first
+    checking list_job_runs: each call starts a new run.
+    """
+    proj = project(ctx, project_uid)
+    job_id = uid(job_uid, "job_uid")
+    async with notehub_errors():
+        report_uid = await state(ctx).client.run_job(proj, job_id, dry_run=dry_run)
+    return text_result(formatting.run_started(report_uid, job_id, dry_run=dry_run))
+
+
+TOOLS: list[tuple[Any, ToolAnnotations]] = [
+    (list_jobs, reading("List batch jobs")),
+    (get_job, reading("Get a batch job")),
+    (create_job, writing("Create a batch job", destructive=False, idempotent=False)),
+    # Deleting again changes nothing more: idempotent, though destructive.
+    (delete_job, writing("Delete a batch job", destructive=True, idempotent=True)),
+    # Every call starts another run: never idempotent.
+    (run_job, writing("Run a batch job", destructive=True, idempotent=False)),
+]

@@ -1,0 +1,133 @@
+"""Tools for job runs: list, read (summary or per-device detail), cancel, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from .. import formatting
+from ..digest import device_rows, digest_results
+from ..status import is_terminal
+from .common import (
+    ProjectUid,
+    StrictBool,
+    ToolContext,
+    notehub_errors,
+    project,
+    reading,
+    state,
+    text_result,
+    uid,
+    writing,
+)
+from .jobs import JobUid, Limit, Offset
+
+ReportUid = Annotated[str, Field(description="The run's report_uid, as run_job or list_job_runs printed it.")]
+
+
+async def list_job_runs(
+    ctx: ToolContext,
+    job_uid: JobUid,
+    status: Annotated[
+        str | None,
+        Field(description='Only runs whose status is exactly this, e.g. "completed with errors".'),
+    ] = None,
+    dry_run: Annotated[
+        StrictBool | None, Field(description="Only dry runs (true) or only real runs (false).")
+    ] = None,
+    project_uid: ProjectUid = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> CallToolResult:
+    """List a job's runs, newest first: report_uid, dry or real, status, who submitted, when.
+
+    Use it to find a run's report_uid, and before re-running a job, to check it is not already running.
+    """
+    proj = project(ctx, project_uid)
+    job_id = uid(job_uid, "job_uid")
+    status_filter = status.strip() if status and status.strip() else None
+    async with notehub_errors():
+        runs = await state(ctx).client.list_job_runs(proj, job_id, status=status_filter, dry_run=dry_run)
+    filters = []
+    if status_filter:
+        filters.append(f"status {formatting.data(status_filter, 60)}")
+    if dry_run is not None:
+        filters.append("dry runs only" if dry_run else "real runs only")
+    described = f" ({', '.join(filters)})" if filters else ""
+    return text_result(formatting.runs_table(runs, job_id, offset=offset, limit=limit, filters=described))
+
+
+async def get_job_run(
+    ctx: ToolContext,
+    report_uid: ReportUid,
+    view: Annotated[
+        Literal["summary", "detail"],
+        Field(description="summary: counts, changes and failures. detail: per-device rows, paged."),
+    ] = "summary",
+    status: Annotated[
+        str | None, Field(description='detail view: only devices with this status, e.g. "failed".')
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=200, description="detail view: devices per page (1-200).")] = 50,
+    offset: Annotated[int, Field(ge=0, description="detail view: devices to skip.")] = 0,
+    project_uid: ProjectUid = None,
+) -> CallToolResult:
+    """Show a job run: status, dry or real, timing, per-status device counts, what changed (or would
+    change), and failures grouped by reason, with the next step. view=detail pages through devices.
+    """
+    proj = project(ctx, project_uid)
+    report = uid(report_uid, "report_uid")
+    async with notehub_errors():
+        # The summary needs per-device results to count them, and Notehub only sends those in its
+        # detail view; the digest keeps what the model reads small however large that payload is.
+        run = await state(ctx).client.get_job_run(proj, report, view="detail")
+    if view == "summary":
+        return text_result(formatting.run_summary(run, digest_results(run.results)))
+    status_filter = status.strip().lower() if status and status.strip() else None
+    rows = device_rows(run.results, status_filter)
+    page = rows[offset : offset + limit]
+    return text_result(
+        formatting.run_detail_page(
+            run, page, total=len(rows), offset=offset, limit=limit, status_filter=status_filter
+        )
+    )
+
+
+async def cancel_job_run(
+    ctx: ToolContext, report_uid: ReportUid, project_uid: ProjectUid = None
+) -> CallToolResult:
+    """Cancel a run in progress. Notehub stops at the current device; devices already processed keep
+    their changes. Says whether it was cancelled or had already finished.
+    """
+    proj = project(ctx, project_uid)
+    report = uid(report_uid, "report_uid")
+    client = state(ctx).client
+    async with notehub_errors():
+        run = await client.get_job_run(proj, report)
+        if is_terminal(run):
+            return text_result(formatting.run_cancelled(report, accepted=False, run=run))
+        accepted = await client.cancel_job_run(proj, report)
+        if not accepted:
+            run = await client.get_job_run(proj, report)
+    return text_result(formatting.run_cancelled(report, accepted=accepted, run=run))
+
+
+async def delete_job_run(
+    ctx: ToolContext, report_uid: ReportUid, project_uid: ProjectUid = None
+) -> CallToolResult:
+    """Delete a finished run's results from Notehub. Devices and the job are not changed."""
+    proj = project(ctx, project_uid)
+    report = uid(report_uid, "report_uid")
+    async with notehub_errors():
+        await state(ctx).client.delete_job_run(proj, report)
+    return text_result(formatting.run_deleted(report))
+
+
+TOOLS: list[tuple[Any, ToolAnnotations]] = [
+    (list_job_runs, reading("List a job's runs")),
+    (get_job_run, reading("Get a job run")),
+    # Cancelling stops device changes midway, which cannot be resumed: destructive.
+    (cancel_job_run, writing("Cancel a job run", destructive=True, idempotent=True)),
+    (delete_job_run, writing("Delete a job run", destructive=True, idempotent=True)),
+]
