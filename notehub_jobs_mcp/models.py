@@ -14,11 +14,40 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+
+def compact_schema(schema: dict[str, Any]) -> None:
+    """Shrink a model's JSON Schema to what a reader needs: it is paid for in tokens in every
+    conversation. Per-property titles repeat the field name, and an optional field's
+    ``anyOf: [X, null]`` with ``default: null`` says no more than leaving it out of ``required``.
+    """
+    schema.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        if isinstance(prop, dict):
+            compact_field(prop)
+
+
+def compact_field(prop: dict[str, Any]) -> None:
+    """:func:`compact_schema` for one property; also usable as a ``Field(json_schema_extra=…)``."""
+    prop.pop("title", None)
+    options = prop.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        prop.pop("anyOf")
+        kept = next(o for o in options if o != {"type": "null"})
+        prop.update({k: v for k, v in kept.items() if k not in prop})
+    if "default" in prop and prop["default"] is None:
+        prop.pop("default")
+
+
+def param(description: str, **kwargs: Any) -> Any:
+    """A tool parameter's ``Field``: its description, and a schema without the noise."""
+    return Field(description=description, json_schema_extra=compact_field, **kwargs)
+
+
 # --- Job definition: what create_job sends --------------------------------------------------------
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=compact_schema)
 
 
 class NoteRequest(_Strict):
@@ -35,7 +64,7 @@ class NoteRequest(_Strict):
 
 
 class BatchJobRequests(_Strict):
-    """Changes to apply to each selected device. Only the fields you set are applied."""
+    """Changes to make on each selected device; only the fields given apply."""
 
     comment: str | None = None
     vars_to_set: dict[str, str] | None = Field(
@@ -60,7 +89,7 @@ class BatchJobRequests(_Strict):
 
 
 class DeviceSelection(_Strict):
-    """Which devices the job touches: the union of every criterion given."""
+    """Devices to act on: the union of every criterion given."""
 
     all_devices: bool | None = Field(default=None, description="Every device in the project.")
     devices: list[str] | None = Field(default=None, description="Device UIDs (dev:…).")

@@ -13,7 +13,7 @@ from . import __version__
 from .client import NotehubClient
 from .config import Config
 from .tools import jobs, runs
-from .tools.common import AppState, register
+from .tools.common import AppState, build_tools
 
 INSTRUCTIONS = """\
 Manage Blues Notehub batch jobs, which change many Notecard devices at once (env vars, fleets,
@@ -41,6 +41,6 @@ def create_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         log_level="WARNING",
+        tools=build_tools(jobs.TOOLS + runs.TOOLS, read_only=config.read_only),
     )
-    register(server, jobs.TOOLS + runs.TOOLS, read_only=config.read_only)
     return server

@@ -136,7 +136,7 @@ async def test_detail_view_pages_through_devices(client: Client, clock: FakeCloc
     report_uid = report_uid_from(await ok(client, "run_job", job_uid=job_uid, dry_run=True))
     clock.advance(10_000)
     page = await ok(client, "get_job_run", report_uid=report_uid, view="detail", limit=25)
-    assert "60 devices (showing 1-25)" in page
+    assert "Devices: 60 of 60 (showing 1-25)" in page
     assert "… 35 more devices — call get_job_run" in page and "offset=25" in page
     last = await ok(client, "get_job_run", report_uid=report_uid, view="detail", limit=25, offset=50)
     assert "(showing 51-60)" in last and "more devices" not in last

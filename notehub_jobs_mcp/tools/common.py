@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import inspect
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator
 
 from ..client import NotehubClient
 from ..config import Config
 from ..errors import NotehubError
 from ..formatting import error_text
+from ..models import compact_schema, param
+from ..outputs import Out
 
 MAX_UID_LENGTH = 256
 
@@ -55,12 +58,7 @@ def _strict_bool(value: Any) -> Any:
 
 StrictBool = Annotated[bool, BeforeValidator(_strict_bool)]
 
-ProjectUid = Annotated[
-    str | None,
-    Field(
-        description="Notehub project UID (app:…) or product UID. Omit to use the server's default project.",
-    ),
-]
+ProjectUid = Annotated[str | None, param("Project UID (app:…) or product UID; omit for the default project.")]
 
 
 def uid(value: str, name: str) -> str:
@@ -98,8 +96,12 @@ async def notehub_errors() -> AsyncIterator[None]:
         raise ToolError(error_text(exc)) from None
 
 
-def text_result(text: str, structured: dict[str, Any] | None = None) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+def result(out: Out) -> CallToolResult:
+    """The text for the model, and the same result as structured content for programs."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=out.summary)],
+        structured_content=out.model_dump(mode="json", exclude_none=True),
+    )
 
 
 # All four hints are always explicit: clients decide from them how hard to ask the user.
@@ -119,9 +121,18 @@ def writing(title: str, *, destructive: bool, idempotent: bool) -> ToolAnnotatio
     )
 
 
-def register(server: MCPServer[Any], tools: list[tuple[Any, ToolAnnotations]], *, read_only: bool) -> None:
-    """Add ``tools``; in read-only mode, only those whose annotations say they are reads."""
-    for fn, ann in tools:
+def build_tools(specs: list[tuple[Any, ToolAnnotations]], *, read_only: bool) -> list[Tool]:
+    """The SDK tools for ``specs``; in read-only mode, only those whose annotations say they read."""
+    tools = []
+    for fn, ann in specs:
         if read_only and not ann.read_only_hint:
             continue
-        server.add_tool(fn, title=ann.title, annotations=ann, structured_output=False)
+        # The docstring is the description the model reads; dedented, it wastes no tokens.
+        tool = Tool.from_function(
+            fn, title=ann.title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=ann
+        )
+        # The arguments' schema is paid for in tokens in every conversation: drop the titles the
+        # SDK derives from parameter names. Validation uses the pydantic model, not this schema.
+        compact_schema(tool.parameters)
+        tools.append(tool)
+    return tools

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.types import CallToolResult, ToolAnnotations
-from pydantic import Field
 
 from .. import formatting
-from ..models import JobDefinition
+from ..models import JobDefinition, param
+from ..outputs import ActionOut, JobOut, JobsPage
 from .common import (
     ProjectUid,
     StrictBool,
@@ -16,20 +16,20 @@ from .common import (
     notehub_errors,
     project,
     reading,
+    result,
     state,
-    text_result,
     uid,
     writing,
 )
 
-JobUid = Annotated[str, Field(description="The job's job_uid, as list_jobs or create_job printed it.")]
-Limit = Annotated[int, Field(ge=1, le=200, description="How many to show (1-200).")]
-Offset = Annotated[int, Field(ge=0, description="How many to skip, for the next page.")]
+JobUid = Annotated[str, param("The job's job_uid, as list_jobs or create_job printed it.")]
+Limit = Annotated[int, param("How many to show (1-200).", ge=1, le=200)]
+Offset = Annotated[int, param("How many to skip, for the next page.", ge=0)]
 
 
 async def list_jobs(
     ctx: ToolContext, project_uid: ProjectUid = None, limit: Limit = 50, offset: Offset = 0
-) -> CallToolResult:
+) -> Annotated[CallToolResult, JobsPage]:
     """List the project's batch jobs, newest first: job_uid, name, creator, and last run status.
 
     Use this to find a job's job_uid, or to see which jobs ran recently and how they ended.
@@ -37,34 +37,27 @@ async def list_jobs(
     proj = project(ctx, project_uid)
     async with notehub_errors():
         jobs = await state(ctx).client.list_jobs(proj)
-    return text_result(formatting.jobs_table(jobs, proj, offset=offset, limit=limit))
+    return result(formatting.jobs_page(jobs, proj, offset=offset, limit=limit))
 
 
 async def create_job(
     ctx: ToolContext,
-    name: Annotated[
-        str, Field(min_length=1, max_length=200, description="Short name people will recognise.")
-    ],
-    definition: Annotated[
-        JobDefinition,
-        Field(description="What the job selects and changes. It does nothing until run_job runs it."),
-    ],
+    name: Annotated[str, param("Short name people will recognise.", min_length=1, max_length=200)],
+    definition: JobDefinition,
     project_uid: ProjectUid = None,
-) -> CallToolResult:
+) -> Annotated[CallToolResult, ActionOut]:
     """Create a batch job (a saved definition; nothing runs yet) and return its job_uid.
 
-    `select` picks devices (union of all_devices, devices, devices_by_sn globs, devices_in_fleets);
-    `default_requests` says what to change on each; `device_requests` overrides per device UID.
-    Example: {"select": {"devices_in_fleets": ["fleet:…"]}, "default_requests": {"vars_to_set":
-    {"log_level": "3"}}}. After creating, dry-run it with run_job dry_run=true.
+    Example definition: {"select": {"devices_in_fleets": ["fleet:…"]}, "default_requests":
+    {"vars_to_set": {"log_level": "3"}}}. Next: run_job with dry_run=true.
     """
     proj = project(ctx, project_uid)
     async with notehub_errors():
         job_uid = await state(ctx).client.create_job(proj, name.strip(), definition)
-    return text_result(formatting.job_created(job_uid, name.strip(), proj, _definition_warnings(definition)))
+    return result(formatting.job_created(job_uid, name.strip(), proj, _definition_warnings(definition)))
 
 
-def _definition_warnings(definition: JobDefinition) -> str:
+def _definition_warnings(definition: JobDefinition) -> list[str]:
     warnings = []
     sel = definition.select
     if sel is None or not (sel.all_devices or sel.devices or sel.devices_by_sn or sel.devices_in_fleets):
@@ -75,25 +68,29 @@ def _definition_warnings(definition: JobDefinition) -> str:
         and definition.report_options is None
     ):
         warnings.append("Warning: the definition has no requests and no report options, so it does nothing.")
-    return "".join(w + "\n" for w in warnings)
+    return warnings
 
 
-async def get_job(ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None) -> CallToolResult:
+async def get_job(
+    ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None
+) -> Annotated[CallToolResult, JobOut]:
     """Show one job: its name, creator, last run, and its full definition (select and requests)."""
     proj = project(ctx, project_uid)
     job_id = uid(job_uid, "job_uid")
     async with notehub_errors():
         job = await state(ctx).client.get_job(proj, job_id)
-    return text_result(formatting.job_detail(job))
+    return result(formatting.job_out(job))
 
 
-async def delete_job(ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None) -> CallToolResult:
+async def delete_job(
+    ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None
+) -> Annotated[CallToolResult, ActionOut]:
     """Delete a job and its run history. Devices are not changed. Cannot be undone."""
     proj = project(ctx, project_uid)
     job_id = uid(job_uid, "job_uid")
     async with notehub_errors():
         await state(ctx).client.delete_job(proj, job_id)
-    return text_result(formatting.job_deleted(job_id, proj))
+    return result(formatting.job_deleted(job_id, proj))
 
 
 async def run_job(
@@ -101,13 +98,13 @@ async def run_job(
     job_uid: JobUid,
     dry_run: Annotated[
         StrictBool,
-        Field(
-            description="true: simulate and report what would change, changing nothing. "
+        param(
+            "true: simulate and report what would change, changing nothing. "
             "false: really change the devices. Dry-run first and show the user the result."
         ),
     ],
     project_uid: ProjectUid = None,
-) -> CallToolResult:
+) -> Annotated[CallToolResult, ActionOut]:
     """Start a run of a job, as a dry run (dry_run=true) or for real (dry_run=false); returns its report_uid.
 
     Runs take time: follow one with get_job_run. Do not call again to "retry" a run without first
@@ -117,7 +114,7 @@ async def run_job(
     job_id = uid(job_uid, "job_uid")
     async with notehub_errors():
         report_uid = await state(ctx).client.run_job(proj, job_id, dry_run=dry_run)
-    return text_result(formatting.run_started(report_uid, job_id, dry_run=dry_run))
+    return result(formatting.run_started(report_uid, job_id, proj, dry_run=dry_run))
 
 
 TOOLS: list[tuple[Any, ToolAnnotations]] = [

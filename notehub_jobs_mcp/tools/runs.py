@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.types import CallToolResult, ToolAnnotations
-from pydantic import Field
 
 from .. import formatting
 from ..digest import device_rows, digest_results
+from ..models import param
+from ..outputs import ActionOut, RunOut, RunsPage
 from ..status import is_terminal
 from .common import (
     ProjectUid,
@@ -17,14 +18,14 @@ from .common import (
     notehub_errors,
     project,
     reading,
+    result,
     state,
-    text_result,
     uid,
     writing,
 )
 from .jobs import JobUid, Limit, Offset
 
-ReportUid = Annotated[str, Field(description="The run's report_uid, as run_job or list_job_runs printed it.")]
+ReportUid = Annotated[str, param("The run's report_uid, as run_job or list_job_runs printed it.")]
 
 
 async def list_job_runs(
@@ -32,15 +33,13 @@ async def list_job_runs(
     job_uid: JobUid,
     status: Annotated[
         str | None,
-        Field(description='Only runs whose status is exactly this, e.g. "completed with errors".'),
+        param('Only runs whose status is exactly this, e.g. "completed with errors".'),
     ] = None,
-    dry_run: Annotated[
-        StrictBool | None, Field(description="Only dry runs (true) or only real runs (false).")
-    ] = None,
+    dry_run: Annotated[StrictBool | None, param("Only dry runs (true) or only real runs (false).")] = None,
     project_uid: ProjectUid = None,
     limit: Limit = 20,
     offset: Offset = 0,
-) -> CallToolResult:
+) -> Annotated[CallToolResult, RunsPage]:
     """List a job's runs, newest first: report_uid, dry or real, status, who submitted, when.
 
     Use it to find a run's report_uid, and before re-running a job, to check it is not already running.
@@ -56,7 +55,7 @@ async def list_job_runs(
     if dry_run is not None:
         filters.append("dry runs only" if dry_run else "real runs only")
     described = f" ({', '.join(filters)})" if filters else ""
-    return text_result(formatting.runs_table(runs, job_id, offset=offset, limit=limit, filters=described))
+    return result(formatting.runs_page(runs, job_id, offset=offset, limit=limit, filters=described))
 
 
 async def get_job_run(
@@ -64,15 +63,13 @@ async def get_job_run(
     report_uid: ReportUid,
     view: Annotated[
         Literal["summary", "detail"],
-        Field(description="summary: counts, changes and failures. detail: per-device rows, paged."),
+        param("summary: counts, changes and failures. detail: per-device rows, paged."),
     ] = "summary",
-    status: Annotated[
-        str | None, Field(description='detail view: only devices with this status, e.g. "failed".')
-    ] = None,
-    limit: Annotated[int, Field(ge=1, le=200, description="detail view: devices per page (1-200).")] = 50,
-    offset: Annotated[int, Field(ge=0, description="detail view: devices to skip.")] = 0,
+    status: Annotated[str | None, param('detail view: only devices with this status, e.g. "failed".')] = None,
+    limit: Annotated[int, param("detail view: devices per page (1-200).", ge=1, le=200)] = 50,
+    offset: Annotated[int, param("detail view: devices to skip.", ge=0)] = 0,
     project_uid: ProjectUid = None,
-) -> CallToolResult:
+) -> Annotated[CallToolResult, RunOut]:
     """Show a job run: status, dry or real, timing, per-status device counts, what changed (or would
     change), and failures grouped by reason, with the next step. view=detail pages through devices.
     """
@@ -82,21 +79,21 @@ async def get_job_run(
         # The summary needs per-device results to count them, and Notehub only sends those in its
         # detail view; the digest keeps what the model reads small however large that payload is.
         run = await state(ctx).client.get_job_run(proj, report, view="detail")
+    digest = digest_results(run.results)
     if view == "summary":
-        return text_result(formatting.run_summary(run, digest_results(run.results)))
+        return result(formatting.run_summary(run, digest))
     status_filter = status.strip().lower() if status and status.strip() else None
     rows = device_rows(run.results, status_filter)
-    page = rows[offset : offset + limit]
-    return text_result(
-        formatting.run_detail_page(
-            run, page, total=len(rows), offset=offset, limit=limit, status_filter=status_filter
+    return result(
+        formatting.run_devices_page(
+            run, digest, rows, offset=offset, limit=limit, status_filter=status_filter
         )
     )
 
 
 async def cancel_job_run(
     ctx: ToolContext, report_uid: ReportUid, project_uid: ProjectUid = None
-) -> CallToolResult:
+) -> Annotated[CallToolResult, ActionOut]:
     """Cancel a run in progress. Notehub stops at the current device; devices already processed keep
     their changes. Says whether it was cancelled or had already finished.
     """
@@ -106,22 +103,22 @@ async def cancel_job_run(
     async with notehub_errors():
         run = await client.get_job_run(proj, report)
         if is_terminal(run):
-            return text_result(formatting.run_cancelled(report, accepted=False, run=run))
+            return result(formatting.run_cancelled(report, proj, accepted=False, run=run))
         accepted = await client.cancel_job_run(proj, report)
         if not accepted:
             run = await client.get_job_run(proj, report)
-    return text_result(formatting.run_cancelled(report, accepted=accepted, run=run))
+    return result(formatting.run_cancelled(report, proj, accepted=accepted, run=run))
 
 
 async def delete_job_run(
     ctx: ToolContext, report_uid: ReportUid, project_uid: ProjectUid = None
-) -> CallToolResult:
+) -> Annotated[CallToolResult, ActionOut]:
     """Delete a finished run's results from Notehub. Devices and the job are not changed."""
     proj = project(ctx, project_uid)
     report = uid(report_uid, "report_uid")
     async with notehub_errors():
         await state(ctx).client.delete_job_run(proj, report)
-    return text_result(formatting.run_deleted(report))
+    return result(formatting.run_deleted(report, proj))
 
 
 TOOLS: list[tuple[Any, ToolAnnotations]] = [
