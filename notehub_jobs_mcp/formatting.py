@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,8 +45,10 @@ MAX_FAILURE_GROUPS = 8
 MAX_DEVICE_REQUESTS_SHOWN = 20
 MAX_DEFINITION_CHARS = 8_000
 MAX_ROW_DETAIL = 300
-# A page of device rows stops growing at this many characters of text, whatever `limit` says.
-PAGE_BUDGET_CHARS = 24_000
+# A page of rows stops growing at this many characters of text, whatever `limit` says. With the
+# structured rows beside it (fields capped at MAX_FIELD), a page stays well under 20,000 tokens.
+PAGE_BUDGET_CHARS = 16_000
+MAX_FIELD = 120
 
 # Bidirectional-override controls can make text display in a different order than it reads;
 # C0/C1 controls are escaped by json.dumps already.
@@ -112,31 +114,35 @@ def _next_offset(total: int, offset: int, shown: int) -> int | None:
     return offset + shown if offset + shown < total else None
 
 
+def _fit(lines: Iterable[str]) -> list[str]:
+    """Take lines until the page's character budget is spent (always at least one)."""
+    taken: list[str] = []
+    used = 0
+    for line in lines:
+        if taken and used + len(line) > PAGE_BUDGET_CHARS:
+            break
+        used += len(line) + 1
+        taken.append(line)
+    return taken
+
+
 # --- Jobs ------------------------------------------------------------------------------------
 
 
 def jobs_page(jobs: Sequence[Job], project: str, *, offset: int, limit: int) -> JobsPage:
     ordered = sorted(jobs, key=lambda j: j.created or 0, reverse=True)
-    page = ordered[offset : offset + limit]
+    rows = _fit(_job_line(job) for job in ordered[offset : offset + limit])
+    page = ordered[offset : offset + len(rows)]
     nxt = _next_offset(len(ordered), offset, len(page))
     if not jobs:
         lines = [
-            f"Project {project} has no batch jobs. Create one with create_job "
+            f"Project {_uid(project)} has no batch jobs. Create one with create_job "
             "(then dry-run it with run_job dry_run=true)."
         ]
     else:
         shown = _shown(offset, len(page))
-        lines = [f"Project {project}: {count(len(jobs), 'job')}, newest first (showing {shown})."]
-        for job in page:
-            last = (
-                f"last run {data(job.last_run_status, 80)} submitted {when(job.last_run_submitted)}"
-                if job.last_run_status
-                else "never run"
-            )
-            lines.append(
-                f"- {job.job_uid} · {data(job.name, 80)} · created {when(job.created)} by "
-                f"{data(job.created_by, 60)} · {last}"
-            )
+        lines = [f"Project {_uid(project)}: {count(len(jobs), 'job')}, newest first (showing {shown})."]
+        lines.extend(rows)
         if nxt is not None:
             lines.append(more(len(ordered) - nxt, "jobs", f"call list_jobs with offset={nxt}"))
         lines.append(DATA_NOTE)
@@ -159,10 +165,22 @@ def jobs_page(jobs: Sequence[Job], project: str, *, offset: int, limit: int) -> 
     )
 
 
+def _job_line(job: Job) -> str:
+    last = (
+        f"last run {data(job.last_run_status, 80)} submitted {when(job.last_run_submitted)}"
+        if job.last_run_status
+        else "never run"
+    )
+    return (
+        f"- {_uid(job.job_uid)} · {data(job.name, 80)} · created {when(job.created)} by "
+        f"{data(job.created_by, 60)} · {last}"
+    )
+
+
 def job_out(job: JobDetail) -> JobOut:
     lines = [
         f"Job {data(job.name, 120)}",
-        f"job_uid: {job.job_uid}",
+        f"job_uid: {_uid(job.job_uid)}",
         f"Created {when(job.created)} by {data(job.created_by, 60)}.",
     ]
     if job.last_run_status:
@@ -210,7 +228,11 @@ def _definition_json(definition: dict[str, Any]) -> tuple[str, bool]:
 
 
 def job_created(job_uid: str, name: str, project: str, warnings: Sequence[str]) -> ActionOut:
-    lines = [f"Created job {data(name, 120)} in project {project}.", f"job_uid: {job_uid}", *warnings]
+    lines = [
+        f"Created job {data(name, 120)} in project {_uid(project)}.",
+        f"job_uid: {_uid(job_uid)}",
+        *warnings,
+    ]
     lines.append(
         "Nothing has run yet. Next: run_job with this job_uid and dry_run=true, then show the user "
         "what would change before any real run."
@@ -220,7 +242,7 @@ def job_created(job_uid: str, name: str, project: str, warnings: Sequence[str]) 
 
 def job_deleted(job_uid: str, project: str) -> ActionOut:
     return ActionOut(
-        summary=f"Deleted job {job_uid} from project {project}, with its run history.",
+        summary=f"Deleted job {_uid(job_uid)} from project {_uid(project)}, with its run history.",
         outcome="deleted",
         project_uid=project,
         job_uid=job_uid,
@@ -234,9 +256,9 @@ def run_started(report_uid: str, job_uid: str, project: str, *, dry_run: bool) -
     kind = "Dry run (changes nothing)" if dry_run else "Real run (changes devices)"
     summary = (
         f"{kind} submitted.\n"
-        f"report_uid: {report_uid}\n"
-        f"job_uid: {job_uid}\n"
-        f"Next: call get_job_run with report_uid={report_uid} to follow it; it is done when its "
+        f"report_uid: {_uid(report_uid)}\n"
+        f"job_uid: {_uid(job_uid)}\n"
+        f"Next: call get_job_run with report_uid={_uid(report_uid)} to follow it; it is done when its "
         "status is terminal."
     )
     return ActionOut(
@@ -251,20 +273,15 @@ def run_started(report_uid: str, job_uid: str, project: str, *, dry_run: bool) -
 
 def runs_page(runs: Sequence[JobRun], job_uid: str, *, offset: int, limit: int, filters: str) -> RunsPage:
     ordered = sorted(runs, key=lambda r: (r.submitted or 0, r.report_uid), reverse=True)
-    page = ordered[offset : offset + limit]
+    rows = _fit(_run_line(run) for run in ordered[offset : offset + limit])
+    page = ordered[offset : offset + len(rows)]
     nxt = _next_offset(len(ordered), offset, len(page))
     if not runs:
-        lines = [f"Job {job_uid} has no runs{filters}. Start one with run_job (dry_run=true first)."]
+        lines = [f"Job {_uid(job_uid)} has no runs{filters}. Start one with run_job (dry_run=true first)."]
     else:
         shown = _shown(offset, len(page))
-        lines = [f"Job {job_uid}: {count(len(runs), 'run')}{filters}, newest first (showing {shown})."]
-        for run in page:
-            kind = "dry run" if run.dry_run else "real run"
-            ended = f"ended {when(run.completed or run.updated)}" if is_terminal(run) else "in progress"
-            lines.append(
-                f"- {run.report_uid} · {kind} · {data(run.status, 100)} · submitted {when(run.submitted)} "
-                f"by {data(run.submitted_by, 60)} · {ended}"
-            )
+        lines = [f"Job {_uid(job_uid)}: {count(len(runs), 'run')}{filters}, newest first (showing {shown})."]
+        lines.extend(rows)
         if nxt is not None:
             lines.append(more(len(ordered) - nxt, "runs", f"call list_job_runs with offset={nxt}"))
         lines.append("Details of one run: get_job_run with its report_uid.")
@@ -288,6 +305,15 @@ def runs_page(runs: Sequence[JobRun], job_uid: str, *, offset: int, limit: int, 
     )
 
 
+def _run_line(run: JobRun) -> str:
+    kind = "dry run" if run.dry_run else "real run"
+    ended = f"ended {when(run.completed or run.updated)}" if is_terminal(run) else "in progress"
+    return (
+        f"- {_uid(run.report_uid)} · {kind} · {data(run.status, 100)} · submitted {when(run.submitted)} "
+        f"by {data(run.submitted_by, 60)} · {ended}"
+    )
+
+
 _STATE_WORDS: dict[RunState, str] = {
     "queued": "submitted, waiting to start",
     "running": "in progress",
@@ -303,8 +329,8 @@ def _run_header(run: JobRun, state: RunState) -> list[str]:
     kind = "dry run — nothing was changed" if run.dry_run else "real run — changes are applied"
     lines = [
         f"Job run of {data(run.job_name, 120)}: {_STATE_WORDS[state]} ({kind}).",
-        f"report_uid: {run.report_uid}",
-        f"job_uid: {run.job_uid}",
+        f"report_uid: {_uid(run.report_uid)}",
+        f"job_uid: {_uid(run.job_uid)}",
     ]
     if state == "running":
         lines.append(f"Latest update from Notehub: {data(run.status, 160)}")
@@ -376,13 +402,13 @@ def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
         items = digest.changes.most_common(MAX_CHANGES)
         distinct = len(digest.changes)
         lines.append(f"{verb} ({distinct:,} distinct):")
-        lines.extend(f"- {key} {data(detail, 80)}: {count(n, 'device')}" for (key, detail), n in items)
+        lines.extend(f"- {_key(key)} {data(detail, 80)}: {count(n, 'device')}" for (key, detail), n in items)
         if distinct > MAX_CHANGES:
             lines.append(
                 more(
                     distinct - MAX_CHANGES,
                     "distinct changes",
-                    f"call get_job_run with report_uid={run.report_uid} view=detail to page per device",
+                    f"call get_job_run with report_uid={_uid(run.report_uid)} view=detail to page per device",
                 )
             )
     elif digest.done:
@@ -393,14 +419,14 @@ def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
         groups = sorted(digest.failures.items(), key=lambda kv: kv[1].count, reverse=True)
         lines.append(f"Failed: {count(digest.failed, 'device')}, by reason:")
         for reason, group in groups[:MAX_FAILURE_GROUPS]:
-            examples = ", ".join(e if _is_plain_uid(e) else data(e, 80) for e in group.examples)
+            examples = ", ".join(_uid(e) for e in group.examples)
             lines.append(f"- {data(reason, 120)}: {count(group.count, 'device')}, e.g. {examples}")
         if len(groups) > MAX_FAILURE_GROUPS:
             lines.append(
                 more(
                     len(groups) - MAX_FAILURE_GROUPS,
                     "failure reasons",
-                    f"call get_job_run with report_uid={run.report_uid} view=detail status=failed",
+                    f"call get_job_run with report_uid={_uid(run.report_uid)} view=detail status=failed",
                 )
             )
     return lines
@@ -410,24 +436,24 @@ def _next_step(run: JobRun, digest: Digest, state: RunState) -> str:
     rid = run.report_uid
     if state in ("queued", "running"):
         return (
-            f"still running — call get_job_run with report_uid={rid} to check again, or "
-            f"cancel_job_run with report_uid={rid} to stop it."
+            f"still running — call get_job_run with report_uid={_uid(rid)} to check again, or "
+            f"cancel_job_run with report_uid={_uid(rid)} to stop it."
         )
     if digest.failures:
         worst = max(digest.failures.items(), key=lambda kv: kv[1].count)
         return (
             f"{count(digest.failed, 'device')} failed (most often {data(worst[0], 80)}); call get_job_run "
-            f"with report_uid={rid} view=detail status=failed to list them."
+            f"with report_uid={_uid(rid)} view=detail status=failed to list them."
         )
     if state == "dry_run_succeeded":
         return (
             "nothing was changed. Show the user what would change; only if they approve, call run_job "
-            f"with job_uid={run.job_uid} and dry_run=false."
+            f"with job_uid={_uid(run.job_uid)} and dry_run=false."
         )
     if state == "cancelled":
         applied = "kept their changes" if not run.dry_run else "were only simulated"
         return f"the run was cancelled; devices processed before the cancel {applied}."
-    return f"done. list_job_runs with job_uid={run.job_uid} shows the job's run history."
+    return f"done. list_job_runs with job_uid={_uid(run.job_uid)} shows the job's run history."
 
 
 def run_devices_page(
@@ -442,21 +468,15 @@ def run_devices_page(
     """One page of per-device rows, stopping early if the page would exceed its size budget."""
     state = run_state(run)
     filt = f" with status {status_word(status_filter)}" if status_filter else ""
-    body: list[str] = []
-    devices: list[DeviceRow] = []
-    used = 0
-    for uid, entry in rows[offset : offset + limit]:
-        status, detail = _device_entry(entry)
-        line = f"- {uid if _is_plain_uid(uid) else data(uid, 80)} {status_word(status)}" + (
-            f" {detail}" if detail else ""
-        )
-        if devices and used + len(line) > PAGE_BUDGET_CHARS:
-            break
-        used += len(line) + 1
-        body.append(line)
-        devices.append(
-            DeviceRow(device_uid=_cap(uid, 120), status=_cap(status, 60), detail=_cap(detail, 400))
-        )
+    entries = [(uid, *_device_entry(entry)) for uid, entry in rows[offset : offset + limit]]
+    body = _fit(
+        f"- {_uid(uid)} {status_word(status)}" + (f" {detail}" if detail else "")
+        for uid, status, detail in entries
+    )
+    devices = [
+        DeviceRow(device_uid=_cap(uid), status=_cap(status, 60), detail=_cap(detail, MAX_ROW_DETAIL))
+        for uid, status, detail in entries[: len(body)]
+    ]
     nxt = _next_offset(len(rows), offset, len(devices))
     lines = _run_header(run, state)
     lines.append(
@@ -469,7 +489,7 @@ def run_devices_page(
             more(
                 len(rows) - nxt,
                 "devices",
-                f"call get_job_run with report_uid={run.report_uid} view=detail{extra} "
+                f"call get_job_run with report_uid={_uid(run.report_uid)} view=detail{extra} "
                 f"offset={nxt} limit={limit}",
             )
         )
@@ -486,6 +506,11 @@ _PLAIN_UID = re.compile(r"^[A-Za-z0-9:._#-]{1,80}$")
 
 def _is_plain_uid(uid: str) -> bool:
     return bool(_PLAIN_UID.match(uid))
+
+
+def _uid(uid: str) -> str:
+    """An ID from Notehub: bare when it looks like one (so it can be passed back), else quoted."""
+    return uid if _is_plain_uid(uid) else data(uid, 120)
 
 
 def _device_entry(entry: Any) -> tuple[str, str]:
@@ -508,28 +533,30 @@ def _key(key: str) -> str:
 def run_cancelled(report_uid: str, project: str, *, accepted: bool, run: JobRun | None) -> ActionOut:
     if accepted:
         summary = (
-            f"Cancel requested for run {report_uid}: Notehub stops it at the current device. "
-            f"Devices already processed keep their changes. Call get_job_run with report_uid={report_uid} "
-            "to see where it stopped."
+            f"Cancel requested for run {_uid(report_uid)}: Notehub stops it at the current device. "
+            "Devices already processed keep their changes. Call get_job_run with "
+            f"report_uid={_uid(report_uid)} to see where it stopped."
         )
         outcome = "cancel_requested"
     else:
         status = f" (status {data(run.status, 100)})" if run is not None else ""
-        summary = f"Nothing to cancel: run {report_uid} had already finished{status}. No change was made."
+        summary = (
+            f"Nothing to cancel: run {_uid(report_uid)} had already finished{status}. No change was made."
+        )
         outcome = "already_finished"
     return ActionOut(summary=summary, outcome=outcome, project_uid=project, report_uid=report_uid)
 
 
 def run_deleted(report_uid: str, project: str) -> ActionOut:
     return ActionOut(
-        summary=f"Deleted the results of run {report_uid}. The job itself is unchanged.",
+        summary=f"Deleted the results of run {_uid(report_uid)}. The job itself is unchanged.",
         outcome="deleted",
         project_uid=project,
         report_uid=report_uid,
     )
 
 
-def _cap(text: str, limit: int = MAX_TEXT) -> str:
+def _cap(text: str, limit: int = MAX_FIELD) -> str:
     """Bound a raw string for structured results (which are JSON, so already data by nature)."""
     return text if len(text) <= limit else text[:limit] + "…"
 
