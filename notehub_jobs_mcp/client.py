@@ -14,6 +14,7 @@ from typing import Any, Literal
 import httpx
 
 from . import __version__, paths
+from .auth import client_credentials_auth
 from .config import Config
 from .errors import (
     AuthenticationFailed,
@@ -60,7 +61,9 @@ class BearerAuth(httpx.Auth):
 class NotehubClient:
     def __init__(self, config: Config, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._config = config
-        auth = BearerAuth(config.token.reveal()) if config.token is not None else None
+        auth: httpx.Auth | None = (
+            BearerAuth(config.token.reveal()) if config.token is not None else client_credentials_auth(config)
+        )
         self._http = httpx.AsyncClient(
             base_url=config.api_url,
             auth=auth,
@@ -156,12 +159,12 @@ class NotehubClient:
         params: dict[str, str | bool | None] | None = None,
         json_body: dict[str, Any] | None = None,
     ) -> Any:
-        if self._config.token is None:
+        if self._config.auth_method is None:
             raise NotConfigured(
                 "No Notehub credentials are configured.",
                 hint="Set NOTEHUB_API_TOKEN to a Notehub personal access token (notehub.io → your "
-                "account → API access), then restart the server. To try the server without an "
-                "account, start it with --demo.",
+                "account → API access), or NOTEHUB_CLIENT_ID and NOTEHUB_CLIENT_SECRET, then restart "
+                "the server. To try the server without an account, start it with --demo.",
             )
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         try:
