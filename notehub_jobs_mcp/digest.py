@@ -17,6 +17,8 @@ EXAMPLES_PER_GROUP = 3
 
 # Device statuses that mean "this device did not get its change".
 FAILED_STATUSES = frozenset({"failed", "failure", "error", "errored"})
+# Device statuses that mean "processed, done": only these can be "already as requested".
+DONE_STATUSES = frozenset({"completed", "unchanged", "success", "succeeded", "ok", "done"})
 # Device statuses that mean "not processed yet".
 PENDING_STATUSES = frozenset({"pending", "queued", "submitted", "waiting"})
 # Keys of a device entry that describe the outcome rather than a change.
@@ -95,7 +97,7 @@ def digest_results(results: Any) -> Digest:
                 changes[(key, "")] += 1
             else:
                 changes[(key, _scalar(value))] += 1
-        if not changed:
+        if not changed and status in DONE_STATUSES:
             digest.unchanged += 1
     return digest
 

@@ -451,8 +451,16 @@ def _next_step(run: JobRun, digest: Digest, state: RunState) -> str:
             f"with job_uid={_uid(run.job_uid)} and dry_run=false."
         )
     if state == "cancelled":
-        applied = "kept their changes" if not run.dry_run else "were only simulated"
-        return f"the run was cancelled; devices processed before the cancel {applied}."
+        if not digest.has_devices:
+            applied = "kept their changes" if not run.dry_run else "were only simulated"
+            return f"the run was cancelled; devices processed before the cancel {applied}."
+        untouched = digest.by_status["cancelled"] + digest.pending
+        reached = digest.total - untouched
+        applied = "those kept their changes" if not run.dry_run else "nothing was changed"
+        return (
+            f"the run was cancelled after {reached:,} of {digest.total:,} devices; {applied}, and the other "
+            f"{untouched:,} were not touched. To finish the job, run it again (it re-applies to all devices)."
+        )
     return f"done. list_job_runs with job_uid={_uid(run.job_uid)} shows the job's run history."
 
 
