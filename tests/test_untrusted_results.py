@@ -183,7 +183,7 @@ def _assert_fenced(out: str) -> None:
     for line in out.splitlines():
         if "ignore previous instructions" in line:
             # The newline and quotes were escaped: the text stays inside one JSON string literal.
-            assert '\\n```' in line, line
+            assert "\\n```" in line, line
     assert "\u202e" not in out and "\\u202e" in out
     assert WORLD in out
 
@@ -244,3 +244,51 @@ async def test_hostile_notehub_error_text_is_fenced() -> None:
     assert result.is_error
     _assert_fenced(text(result))
     assert "stack" not in text(result)
+
+
+# --- Thousands of jobs and runs -------------------------------------------------------------------
+
+
+def _many(n: int, name_length: int) -> dict[str, Any]:
+    jobs = [
+        {
+            "job_uid": f"job-{i}",
+            "name": f"{i}:" + "x" * name_length,
+            "created": 1_780_000_000 + i,
+            "created_by": "a",
+        }
+        for i in range(n)
+    ]
+    runs = [
+        _run(None, report_uid=f"job-1-{i}", submitted=1_780_000_000 + i, status="completed successfully")
+        for i in range(n)
+    ]
+    return {"/jobs/job-1/runs": {"runs": runs}, "/jobs": {"jobs": jobs}}
+
+
+async def test_thousands_of_jobs_and_runs_are_paged_newest_first() -> None:
+    async with canned_notehub(_many(5_000, 10)) as client:
+        first = await client.call_tool("list_jobs", {})
+        later = await client.call_tool("list_jobs", {"offset": 4_990, "limit": 200})
+        runs = await client.call_tool("list_job_runs", {"job_uid": "job-1", "limit": 3})
+    out = text(first)
+    assert "5,000 jobs, newest first (showing 1-50)" in out
+    assert "- job-4999 ·" in out.splitlines()[1], "newest first"
+    assert "… 4,950 more jobs — call list_jobs with offset=50." in out
+    assert first.structured_content is not None and first.structured_content["next_offset"] == 50
+    assert "(showing 4991-5000)" in text(later) and "more jobs" not in text(later)
+    assert "5,000 runs" in text(runs) and "offset=3" in text(runs)
+
+
+async def test_pages_of_huge_fields_stay_within_the_result_budget() -> None:
+    async with canned_notehub(_many(500, 10_000)) as client:
+        jobs = await client.call_tool("list_jobs", {"limit": 200})
+        runs = await client.call_tool("list_job_runs", {"job_uid": "job-1", "limit": 200})
+    for result in (jobs, runs):
+        assert not result.is_error
+        assert len(text(result)) + len(json.dumps(result.structured_content)) < RESULT_BUDGET_CHARS
+    assert jobs.structured_content is not None
+    shown = len(jobs.structured_content["jobs"])
+    assert jobs.structured_content["next_offset"] == shown, (
+        "a page cut short by the budget says where to go on"
+    )
