@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, logs
 from .config import Config, ConfigError
 
 log = logging.getLogger("notehub_jobs_mcp")
@@ -29,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     _serve_flags(serve)
 
     sub.add_parser("demo", help="Play a scripted session: an MCP client, this server, and the simulator.")
+
+    doctor = sub.add_parser(
+        "doctor", help="Check configuration, credentials and project access, and say how to fix problems."
+    )
+    doctor.add_argument(
+        "--read-only", action="store_true", default=argparse.SUPPRESS, help="Check as if serving --read-only."
+    )
 
     sim = sub.add_parser("simulator", help="Run the Notehub Jobs simulator as an HTTP server.")
     sim.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
@@ -61,9 +68,7 @@ def _serve_flags(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()
     command = args.command or "serve"
     try:
         if command == "serve":
@@ -72,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .demo import run_demo
 
             return run_demo()
+        if command == "doctor":
+            from .doctor import run_doctor
+
+            return run_doctor(read_only=getattr(args, "read_only", False))
         if command == "simulator":
             from .simulator import serve_simulator
 

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 
 from .api_devices import device_routes
 from .api_jobs import job_routes
+from .api_projects import project_routes
 from .api_sim import oauth_routes, sim_routes
 from .context import Context
 from .errors import ApiError, api_error_handler, http_error_handler, server_error_handler
@@ -19,7 +20,13 @@ from .routing import RawPathRouting
 def build_app(ctx: Context, log: RequestLog, faults: FaultQueue) -> ASGIApp:
     """Requests pass, outermost first: recorder, fault injection, raw-path routing, API."""
     api = Starlette(
-        routes=[*job_routes(ctx), *device_routes(ctx), *oauth_routes(ctx), *sim_routes(log, faults)],
+        routes=[
+            *project_routes(ctx),
+            *job_routes(ctx),
+            *device_routes(ctx),
+            *oauth_routes(ctx),
+            *sim_routes(log, faults),
+        ],
         exception_handlers={
             ApiError: api_error_handler,
             HTTPException: http_error_handler,

@@ -47,6 +47,7 @@ def seed_store(store: Store, *, devices: int, rng: random.Random, now: float) ->
         uid=DEMO_PROJECT_UID,
         name=DEMO_PROJECT_NAME,
         product_uid=DEMO_PRODUCT_UID,
+        created=now - 400 * 24 * HOUR,
         env={"alert_email": "pump-ops@example.com", "timezone": "UTC"},
     )
     for uid, label in (

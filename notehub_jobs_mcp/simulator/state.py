@@ -109,6 +109,7 @@ class Project:
     uid: str
     name: str
     product_uid: str
+    created: float = 0.0
     fleets: dict[str, Fleet] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
