@@ -12,8 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_API_URL = "https://api.notefile.net"
-DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_CONNECT_TIMEOUT_S = 10.0
+# One request may take 15 s and one call, retries included, 20 s: well inside the ~60 s after
+# which MCP clients give up on a tool call, so the model always hears what happened.
+DEFAULT_TIMEOUT_S = 15.0
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_RETRY_BUDGET_S = 20.0
+DEFAULT_RETRY_BASE_DELAY_S = 0.5
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Secret:
@@ -78,6 +83,23 @@ def parse_seconds(value: str | None, *, name: str, default: float) -> float:
     return seconds
 
 
+def parse_log_level(value: str | None) -> str:
+    value = clean(value)
+    if value is None:
+        return "WARNING"
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"NOTEHUB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {value!r}.")
+    return level
+
+
+def parse_list(value: str | None) -> tuple[str, ...]:
+    value = clean(value)
+    if value is None:
+        return ()
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 class ConfigError(Exception):
     """The configuration is wrong in a way the user must fix."""
 
@@ -93,12 +115,20 @@ class Config:
     require_dry_run: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
+    retry_budget_s: float = DEFAULT_RETRY_BUDGET_S
+    # Not in the environment: tests shrink it so that retries do not sleep for real.
+    retry_base_delay_s: float = DEFAULT_RETRY_BASE_DELAY_S
+    log_level: str = "WARNING"
+    # The HTTP transport: a bearer token callers must present, and extra Host names to accept.
+    mcp_auth_token: Secret | None = field(default=None)
+    mcp_allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
         token = clean(env.get("NOTEHUB_API_TOKEN"))
         secret = clean(env.get("NOTEHUB_CLIENT_SECRET"))
+        mcp_token = clean(env.get("NOTEHUB_MCP_AUTH_TOKEN"))
         return cls(
             api_url=(clean(env.get("NOTEHUB_API_URL")) or DEFAULT_API_URL).rstrip("/"),
             token=Secret(token) if token else None,
@@ -117,6 +147,14 @@ class Config:
                 name="NOTEHUB_CONNECT_TIMEOUT_S",
                 default=DEFAULT_CONNECT_TIMEOUT_S,
             ),
+            retry_budget_s=parse_seconds(
+                env.get("NOTEHUB_RETRY_BUDGET_S"),
+                name="NOTEHUB_RETRY_BUDGET_S",
+                default=DEFAULT_RETRY_BUDGET_S,
+            ),
+            log_level=parse_log_level(env.get("NOTEHUB_LOG_LEVEL")),
+            mcp_auth_token=Secret(mcp_token) if mcp_token else None,
+            mcp_allowed_hosts=parse_list(env.get("NOTEHUB_MCP_ALLOWED_HOSTS")),
         )
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -133,7 +171,7 @@ class Config:
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction of anything that might echo one."""
-        return [s.reveal() for s in (self.token, self.client_secret) if s is not None]
+        return [s.reveal() for s in (self.token, self.client_secret, self.mcp_auth_token) if s is not None]
 
 
 def _default_true(value: bool | None) -> bool:

@@ -7,6 +7,7 @@ quoted data rather than mixing it into our sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 Fault = Literal["configuration", "permissions", "input", "notehub", "network"]
@@ -30,6 +31,13 @@ class NotehubError(Exception):
         self.hint = hint
         self.status = status
         self.notehub_err = notehub_err
+
+    def redact(self, scrub: Callable[[str], str]) -> None:
+        """Pass every text this error can show through ``scrub`` (which removes secrets)."""
+        self.message = scrub(self.message)
+        self.hint = scrub(self.hint)
+        self.notehub_err = scrub(self.notehub_err) if self.notehub_err is not None else None
+        self.args = (self.message,)
 
 
 class NotConfigured(NotehubError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from .errors import InvalidRequest
+
 
 def segment(uid: str) -> str:
     """Percent-encode ``uid`` so that it can only ever be one path segment.
@@ -11,9 +13,19 @@ def segment(uid: str) -> str:
     ``:`` stays literal (a legal path character, and how Notehub documents ``app:…`` UIDs);
     ``/``, ``?``, ``#``, ``%``, whitespace and the rest are percent-encoded. Dots are left alone,
     and URL normalisation (httpx's included) collapses a ``.`` or ``..`` segment into a different
-    path. A segment made only of dots is therefore encoded dot by dot.
+    path. A segment made only of dots is therefore encoded dot by dot. An empty UID would
+    leave an empty segment (``//``), which servers may collapse, so it is refused.
     """
-    encoded = quote(uid, safe=":")
+    if not uid:
+        raise InvalidRequest(
+            "A UID argument is empty.", hint="Pass the UID exactly as a list tool printed it."
+        )
+    try:
+        encoded = quote(uid, safe=":")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry but UTF-8 cannot
+        raise InvalidRequest(
+            "A UID argument is not valid text.", hint="Pass the UID exactly as a list tool printed it."
+        ) from None
     if encoded and set(encoded) == {"."}:
         return "%2E" * len(encoded)
     return encoded

@@ -1,17 +1,24 @@
-"""Injected faults (latency, error statuses such as 429 with Retry-After, dropped connections).
+"""Injected faults (latency, error statuses such as 429 with Retry-After, dropped connections,
+truncated answers, odd error bodies).
 
 A fault is queued with a count and matches requests by method and path substring; it only
 ever applies to API routes, never to the simulator's own `/_sim/` routes.
+
+Faults differ in whether the request reached the API: `drop` and `status` answer *instead of*
+the API (nothing happened), while `truncate` lets the API act and then cuts its answer short,
+the case where a client cannot know whether a write took effect.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import anyio
 import httpx
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
 from .recorder import UNRECORDED_PREFIX
@@ -43,12 +50,20 @@ class Fault:
     times: int = 1
     method: str = ""
     path_contains: str = ""
+    truncate: bool = False
+    """Let the API act, then send half its answer and drop the connection."""
+    body: str | None = None
+    """With `status`: answer with this raw text (an HTML proxy page, "", broken JSON)."""
+    echo: bool = False
+    """With `status`: an error whose `err`, `debug` and `request` echo the request's headers."""
 
     def __post_init__(self) -> None:
         if self.status and not 400 <= self.status <= 599:
             raise ValueError("status must be an HTTP error status (400-599), or 0 for none")
         if self.times < 1 or self.latency < 0:
             raise ValueError("times must be at least 1 and latency not negative")
+        if (self.body is not None or self.echo) and not self.status:
+            raise ValueError("body and echo need a status")
 
     def matches(self, method: str, path: str) -> bool:
         return (not self.method or self.method.upper() == method) and self.path_contains in path
@@ -110,8 +125,47 @@ class InjectFaults:
             )
             raise SimulatedDisconnect("simulated dropped connection")
         if fault.status:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-            message = FAULT_MESSAGES.get(fault.status, "simulated error")
-            await error_response(fault.status, message, headers)(scope, receive, send)
+            await _fault_response(fault, scope)(scope, receive, send)
+            return
+        if fault.truncate:
+            await self.app(scope, receive, _truncating(send))
             return
         await self.app(scope, receive, send)
+
+
+def _fault_response(fault: Fault, scope: Scope) -> Response:
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+    if fault.body is not None:
+        media_type = "text/html" if fault.body.lstrip().startswith("<") else "application/json"
+        return Response(fault.body, status_code=fault.status, headers=headers, media_type=media_type)
+    message = FAULT_MESSAGES.get(fault.status, "simulated error")
+    if not fault.echo:
+        return error_response(fault.status, message, headers)
+    # A misbehaving upstream that echoes the request, credentials included: what a client must
+    # never pass on.
+    request = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    body = {
+        "err": f"{message} while handling {scope['method']} {scope['path']} with headers {request}",
+        "code": fault.status,
+        "debug": json.dumps(request),
+        "request": {"method": scope["method"], "path": scope["path"], "headers": request},
+    }
+    return Response(
+        json.dumps(body), status_code=fault.status, headers=headers, media_type="application/json"
+    )
+
+
+def _truncating(send: Send) -> Send:
+    """Pass the response start on, then half of the body, then fail as a dropped connection."""
+
+    async def truncated(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await send(message)
+            return
+        if message["type"] == "http.response.body":
+            body: bytes = message.get("body", b"")
+            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+            raise SimulatedDisconnect("simulated connection drop in the middle of the answer")
+        await send(message)
+
+    return truncated

@@ -67,6 +67,11 @@ class Simulator:
         times: int = 1,
         method: str = "",
         path_contains: str = "",
+        truncate: bool = False,
+        body: str | None = None,
+        echo: bool = False,
     ) -> None:
-        """Make the next `times` matching API requests slow, fail with `status`, or drop."""
-        self.faults.add(Fault(status, retry_after, latency, drop, times, method, path_contains))
+        """Make the next `times` matching API requests slow, fail with `status`, drop, or cut short."""
+        self.faults.add(
+            Fault(status, retry_after, latency, drop, times, method, path_contains, truncate, body, echo)
+        )
