@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_API_URL = "https://api.notefile.net"
+DEFAULT_POLL_INTERVAL_S = 2.0
 # One request may take 15 s and one call, retries included, 20 s: well inside the ~60 s after
 # which MCP clients give up on a tool call, so the model always hears what happened.
 DEFAULT_TIMEOUT_S = 15.0
@@ -113,6 +114,8 @@ class Config:
     project_uid: str | None = None
     read_only: bool = False
     require_dry_run: bool = True
+    # How often a waiting tool (wait_seconds) re-reads a run: often enough for progress, gentle on Notehub.
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     timeout_s: float = DEFAULT_TIMEOUT_S
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     retry_budget_s: float = DEFAULT_RETRY_BUDGET_S
@@ -153,6 +156,11 @@ class Config:
                 default=DEFAULT_RETRY_BUDGET_S,
             ),
             log_level=parse_log_level(env.get("NOTEHUB_LOG_LEVEL")),
+            poll_interval_s=parse_seconds(
+                env.get("NOTEHUB_POLL_INTERVAL_S"),
+                name="NOTEHUB_POLL_INTERVAL_S",
+                default=DEFAULT_POLL_INTERVAL_S,
+            ),
             mcp_auth_token=Secret(mcp_token) if mcp_token else None,
             mcp_allowed_hosts=parse_list(env.get("NOTEHUB_MCP_ALLOWED_HOSTS")),
         )

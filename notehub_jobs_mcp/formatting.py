@@ -1,7 +1,7 @@
 """Everything the model reads, written by one set of rules.
 
 - IDs are printed whole, bare, so they can be passed back to a tool.
-- Times are ISO 8601 UTC; 0 or missing is "not yet". Structured results keep the epoch too.
+- Times are ISO 8601 UTC (in text and structured results alike); 0 or missing is "not yet".
 - Counts come before lists; lists are capped with "N more" and the call that shows them.
 - Text that came from Notehub (names, comments, statuses, values, error text) goes through
   :func:`data`: a JSON string literal, so quotes, newlines and fences inside it are escaped and it
@@ -240,34 +240,38 @@ def job_created(job_uid: str, name: str, project: str, warnings: Sequence[str]) 
     return ActionOut(summary="\n".join(lines), outcome="created", project_uid=project, job_uid=job_uid)
 
 
-def job_deleted(job_uid: str, project: str) -> ActionOut:
-    return ActionOut(
-        summary=f"Deleted job {_uid(job_uid)} from project {_uid(project)}, with its run history.",
-        outcome="deleted",
-        project_uid=project,
-        job_uid=job_uid,
-    )
+def job_deleted(job_uid: str, project: str) -> str:
+    return f"Deleted job {_uid(job_uid)} from project {_uid(project)}, with its run history."
 
 
 # --- Runs ------------------------------------------------------------------------------------
 
 
-def run_started(report_uid: str, job_uid: str, project: str, *, dry_run: bool) -> ActionOut:
-    kind = "Dry run (changes nothing)" if dry_run else "Real run (changes devices)"
+def run_submitted_unread(report_uid: str, job_uid: str, *, dry_run: bool, problem: str) -> RunOut:
+    """A run Notehub accepted, whose state could not be read back: say it exists, so it is not re-run."""
+    kind = "Dry run" if dry_run else "Real run"
     summary = (
-        f"{kind} submitted.\n"
+        f"{kind} submitted, but reading its state back failed.\n"
         f"report_uid: {_uid(report_uid)}\n"
         f"job_uid: {_uid(job_uid)}\n"
-        f"Next: call get_job_run with report_uid={_uid(report_uid)} to follow it; it is done when its "
-        "status is terminal."
+        f"The problem reading it: {problem}\n"
+        f"Next: do NOT start the job again; call get_job_run with report_uid={_uid(report_uid)} to follow it."
     )
-    return ActionOut(
+    return RunOut(
         summary=summary,
-        outcome="submitted",
-        project_uid=project,
-        job_uid=job_uid,
         report_uid=report_uid,
+        job_uid=job_uid,
+        job_name="",
+        state="queued",
+        status="submitted",
         dry_run=dry_run,
+        submitted_by="",
+        submitted="not yet",
+        started="not yet",
+        completed="not yet",
+        devices_total=0,
+        devices_done=0,
+        by_status={},
     )
 
 
@@ -353,13 +357,10 @@ def _run_out(run: JobRun, digest: Digest, state: RunState, summary: str, **extra
         state=state,
         status=_cap(run.status),
         dry_run=run.dry_run,
-        finished=is_terminal(run),
         submitted_by=_cap(run.submitted_by),
         submitted=when(run.submitted),
         started=when(run.started),
         completed=when(run.completed),
-        submitted_epoch=run.submitted or 0,
-        completed_epoch=run.completed or 0,
         devices_total=digest.total,
         devices_done=digest.done,
         # Distinct statuses are few in practice; the cap keeps a hostile payload bounded.
@@ -555,18 +556,51 @@ def run_cancelled(report_uid: str, project: str, *, accepted: bool, run: JobRun 
     return ActionOut(summary=summary, outcome=outcome, project_uid=project, report_uid=report_uid)
 
 
-def run_deleted(report_uid: str, project: str) -> ActionOut:
-    return ActionOut(
-        summary=f"Deleted the results of run {_uid(report_uid)}. The job itself is unchanged.",
-        outcome="deleted",
-        project_uid=project,
-        report_uid=report_uid,
-    )
+def run_deleted(report_uid: str) -> str:
+    return f"Deleted the results of run {_uid(report_uid)}. The job itself is unchanged."
 
 
 def _cap(text: str, limit: int = MAX_FIELD) -> str:
     """Bound a raw string for structured results (which are JSON, so already data by nature)."""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- Confirmations (shown to the person, not the model) --------------------------------------
+
+
+def confirm_run_text(job: JobDetail, dry_run: JobRun | None, digest: Digest | None) -> str:
+    head = f"Run job {data(job.name, 80)} for real? It changes devices in Notehub."
+    if dry_run is None or digest is None:
+        return head + " No dry run has finished, so what it would change is not known."
+    changes = "; ".join(
+        f"{_key(kind)} {data(detail, 60)} on {count(n, 'device')}"
+        for (kind, detail), n in digest.changes.most_common(4)
+    )
+    if len(digest.changes) > 4:
+        changes += f"; and {len(digest.changes) - 4:,} more distinct changes"
+    lines = [
+        head,
+        f"Its dry run of {when(dry_run.submitted)} selected {count(digest.total, 'device')} "
+        f"and would change: {changes or 'nothing'}.",
+    ]
+    if digest.failed:
+        lines.append(f"{count(digest.failed, 'device')} would fail.")
+    return " ".join(lines)
+
+
+def confirm_delete_job_text(job: JobDetail, runs: int) -> str:
+    return (
+        f"Delete job {data(job.name, 80)} ({_uid(job.job_uid)}) and its {count(runs, 'run')}? "
+        "This cannot be undone. Devices are not changed."
+    )
+
+
+def confirm_delete_run_text(run: JobRun) -> str:
+    kind = "dry run" if run.dry_run else "real run"
+    return (
+        f"Delete the results of the {kind} {_uid(run.report_uid)} of job {data(run.job_name, 80)} "
+        f"(status {data(run.status, 60)})? This cannot be undone. Devices and the job are not changed."
+    )
 
 
 # --- Errors ----------------------------------------------------------------------------------

@@ -56,7 +56,6 @@ class ActionOut(Out):
     project_uid: str
     job_uid: str | None = None
     report_uid: str | None = None
-    dry_run: bool | None = None
 
 
 class RunRow(BaseModel):
@@ -109,13 +108,10 @@ class RunOut(Out):
     state: str
     status: str
     dry_run: bool
-    finished: bool
     submitted_by: str
     submitted: str
     started: str
     completed: str
-    submitted_epoch: int
-    completed_epoch: int
     devices_total: int
     devices_done: int
     by_status: dict[str, int]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -160,3 +163,21 @@ def staging_job(staging_fleet_uid: str) -> dict[str, Any]:
     definition = json.loads(json.dumps(STAGING_LOG_LEVEL))
     definition["select"]["devices_in_fleets"] = [staging_fleet_uid]
     return definition
+
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def check_snapshot(name: str, actual: str) -> None:
+    """Compare with tests/snapshots/<name>; ``UPDATE_SNAPSHOTS=1`` rewrites it for review.
+
+    Random UUIDs (job UIDs) are normalised; everything else must be deterministic.
+    """
+    actual = UUID.sub("<uuid>", actual).rstrip("\n") + "\n"
+    path = SNAPSHOTS / name
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
+    assert actual == path.read_text(encoding="utf-8"), f"{path.name} changed; see the diff above"

@@ -7,9 +7,7 @@ the diff before committing it.
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,23 +15,26 @@ from mcp import Client
 
 from notehub_jobs_mcp.simulator import PRODUCTION_FLEET_UID, STAGING_FLEET_UID
 
-from .conftest import FakeClock, SimAPI, job_uid_from, ok, report_uid_from, staging_job
+from .conftest import (
+    Connect,
+    FakeClock,
+    SimAPI,
+    check_snapshot,
+    config,
+    job_uid_from,
+    ok,
+    report_uid_from,
+    staging_job,
+)
 
 pytestmark = pytest.mark.anyio
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
-
-def check_snapshot(name: str, actual: str) -> None:
-    # Job UIDs are random UUIDs; everything else is deterministic on the fake clock and seed.
-    actual = UUID.sub("<uuid>", actual) + "\n"
-    path = SNAPSHOTS / f"{name}.txt"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
-    assert actual == path.read_text(encoding="utf-8"), f"{path.name} changed; see the diff above"
+@pytest.fixture
+async def client(connect: Connect) -> AsyncIterator[Client]:
+    # These scenarios pin how runs read, not the dry-run-first rule (tested on its own).
+    async with connect(config(require_dry_run=False)) as c:
+        yield c
 
 
 async def _job(client: Client, name: str, definition: dict[str, Any]) -> str:
@@ -48,7 +49,7 @@ async def test_small_real_run(client: Client, clock: FakeClock) -> None:
     job = await _job(client, "Staging: verbose logging", staging_job(STAGING_FLEET_UID))
     report = await _run(client, job, dry_run=False)
     clock.advance(600)
-    check_snapshot("small_real_run", await ok(client, "get_job_run", report_uid=report))
+    check_snapshot("small_real_run.txt", await ok(client, "get_job_run", report_uid=report))
 
 
 async def test_dry_run(client: Client, clock: FakeClock) -> None:
@@ -63,7 +64,7 @@ async def test_dry_run(client: Client, clock: FakeClock) -> None:
     job = await _job(client, "Promote staging", definition)
     report = await _run(client, job, dry_run=True)
     clock.advance(600)
-    check_snapshot("dry_run", await ok(client, "get_job_run", report_uid=report))
+    check_snapshot("dry_run.txt", await ok(client, "get_job_run", report_uid=report))
 
 
 async def test_run_with_failures(client: Client, api: SimAPI, clock: FakeClock) -> None:
@@ -79,7 +80,7 @@ async def test_run_with_failures(client: Client, api: SimAPI, clock: FakeClock) 
     job = await _job(client, "North site rollout", definition)
     report = await _run(client, job, dry_run=False)
     clock.advance(600)
-    check_snapshot("run_with_failures", await ok(client, "get_job_run", report_uid=report))
+    check_snapshot("run_with_failures.txt", await ok(client, "get_job_run", report_uid=report))
 
 
 async def test_cancelled_run(client: Client, clock: FakeClock) -> None:
@@ -91,7 +92,7 @@ async def test_cancelled_run(client: Client, clock: FakeClock) -> None:
     clock.advance(10.5)
     await ok(client, "cancel_job_run", report_uid=report)
     clock.advance(600)
-    check_snapshot("cancelled_run", await ok(client, "get_job_run", report_uid=report))
+    check_snapshot("cancelled_run.txt", await ok(client, "get_job_run", report_uid=report))
 
 
 async def test_run_in_progress(client: Client, clock: FakeClock) -> None:
@@ -101,4 +102,4 @@ async def test_run_in_progress(client: Client, clock: FakeClock) -> None:
     })  # fmt: skip
     report = await _run(client, job, dry_run=True)
     clock.advance(20.5)
-    check_snapshot("run_in_progress", await ok(client, "get_job_run", report_uid=report))
+    check_snapshot("run_in_progress.txt", await ok(client, "get_job_run", report_uid=report))

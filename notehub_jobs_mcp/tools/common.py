@@ -96,6 +96,11 @@ async def notehub_errors() -> AsyncIterator[None]:
         raise ToolError(error_text(exc)) from None
 
 
+def text_only(text: str) -> CallToolResult:
+    """For tools that return no data, only what happened: no structured content to declare."""
+    return CallToolResult(content=[TextContent(type="text", text=text)])
+
+
 def result(out: Out) -> CallToolResult:
     """The text for the model, and the same result as structured content for programs."""
     return CallToolResult(
@@ -121,12 +126,10 @@ def writing(title: str, *, destructive: bool, idempotent: bool) -> ToolAnnotatio
     )
 
 
-def build_tools(specs: list[tuple[Any, ToolAnnotations]], *, read_only: bool) -> list[Tool]:
-    """The SDK tools for ``specs``; in read-only mode, only those whose annotations say they read."""
+def build_tools(specs: list[tuple[Any, ToolAnnotations]]) -> list[Tool]:
+    """The SDK tools for ``specs``, each titled and annotated, with a compact input schema."""
     tools = []
     for fn, ann in specs:
-        if read_only and not ann.read_only_hint:
-            continue
         # The docstring is the description the model reads; dedented, it wastes no tokens.
         tool = Tool.from_function(
             fn, title=ann.title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=ann

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 
 from .. import formatting
 from ..models import JobDefinition, param
-from ..outputs import ActionOut, JobOut, JobsPage
+from ..outputs import ActionOut, JobOut, JobsPage, RunOut
 from .common import (
     ProjectUid,
     StrictBool,
@@ -18,9 +19,12 @@ from .common import (
     reading,
     result,
     state,
+    text_only,
     uid,
     writing,
 )
+from .safety import DeleteJobConfirmation, RunConfirmation, require_yes
+from .waiting import WaitSeconds, read_run
 
 JobUid = Annotated[str, param("The job's job_uid, as list_jobs or create_job printed it.")]
 Limit = Annotated[int, param("How many to show (1-200).", ge=1, le=200)]
@@ -30,10 +34,7 @@ Offset = Annotated[int, param("How many to skip, for the next page.", ge=0)]
 async def list_jobs(
     ctx: ToolContext, project_uid: ProjectUid = None, limit: Limit = 50, offset: Offset = 0
 ) -> Annotated[CallToolResult, JobsPage]:
-    """List the project's batch jobs, newest first: job_uid, name, creator, and last run status.
-
-    Use this to find a job's job_uid, or to see which jobs ran recently and how they ended.
-    """
+    """The project's batch jobs, newest first, each with its last run. Use it to find a job_uid."""
     proj = project(ctx, project_uid)
     async with notehub_errors():
         jobs = await state(ctx).client.list_jobs(proj)
@@ -83,18 +84,23 @@ async def get_job(
 
 
 async def delete_job(
-    ctx: ToolContext, job_uid: JobUid, project_uid: ProjectUid = None
-) -> Annotated[CallToolResult, ActionOut]:
+    ctx: ToolContext,
+    confirmation: DeleteJobConfirmation,
+    job_uid: JobUid,
+    project_uid: ProjectUid = None,
+) -> CallToolResult:
     """Delete a job and its run history. Devices are not changed. Cannot be undone."""
     proj = project(ctx, project_uid)
     job_id = uid(job_uid, "job_uid")
+    require_yes(confirmation, f"deleting job {job_id}")
     async with notehub_errors():
         await state(ctx).client.delete_job(proj, job_id)
-    return result(formatting.job_deleted(job_id, proj))
+    return text_only(formatting.job_deleted(job_id, proj))
 
 
 async def run_job(
     ctx: ToolContext,
+    confirmation: RunConfirmation,
     job_uid: JobUid,
     dry_run: Annotated[
         StrictBool,
@@ -104,17 +110,24 @@ async def run_job(
         ),
     ],
     project_uid: ProjectUid = None,
-) -> Annotated[CallToolResult, ActionOut]:
-    """Start a run of a job, as a dry run (dry_run=true) or for real (dry_run=false); returns its report_uid.
+    wait_seconds: WaitSeconds = 0,
+) -> Annotated[CallToolResult, RunOut]:
+    """Start a run of a job: a dry run (dry_run=true) or for real (false; needs a finished dry run).
 
-    Runs take time: follow one with get_job_run. Do not call again to "retry" a run without first
-    checking list_job_runs: each call starts a new run.
+    Returns report_uid and the run's state, or its summary if it ends within wait_seconds. Each call
+    starts a new run: to "retry", check list_job_runs first.
     """
     proj = project(ctx, project_uid)
     job_id = uid(job_uid, "job_uid")
+    require_yes(confirmation, f"a real run of job {job_id}")
     async with notehub_errors():
         report_uid = await state(ctx).client.run_job(proj, job_id, dry_run=dry_run)
-    return result(formatting.run_started(report_uid, job_id, proj, dry_run=dry_run))
+    try:
+        run, digest = await read_run(ctx, proj, report_uid, wait_seconds)
+    except ToolError as exc:
+        # The run exists: whatever went wrong reading it back, it must not be started again.
+        return result(formatting.run_submitted_unread(report_uid, job_id, dry_run=dry_run, problem=str(exc)))
+    return result(formatting.run_summary(run, digest))
 
 
 TOOLS: list[tuple[Any, ToolAnnotations]] = [

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from mcp.types import CallToolResult, ToolAnnotations
 
 from .. import formatting
-from ..digest import device_rows, digest_results
+from ..digest import device_rows
 from ..models import param
 from ..outputs import ActionOut, RunOut, RunsPage
 from ..status import is_terminal
@@ -20,10 +20,13 @@ from .common import (
     reading,
     result,
     state,
+    text_only,
     uid,
     writing,
 )
 from .jobs import JobUid, Limit, Offset
+from .safety import DeleteRunConfirmation, require_yes
+from .waiting import WaitSeconds, read_run
 
 ReportUid = Annotated[str, param("The run's report_uid, as run_job or list_job_runs printed it.")]
 
@@ -40,10 +43,7 @@ async def list_job_runs(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Annotated[CallToolResult, RunsPage]:
-    """List a job's runs, newest first: report_uid, dry or real, status, who submitted, when.
-
-    Use it to find a run's report_uid, and before re-running a job, to check it is not already running.
-    """
+    """A job's runs, newest first: report_uid, dry or real, status, who, when. Check it before re-running."""
     proj = project(ctx, project_uid)
     job_id = uid(job_uid, "job_uid")
     status_filter = status.strip() if status and status.strip() else None
@@ -65,21 +65,20 @@ async def get_job_run(
         Literal["summary", "detail"],
         param("summary: counts, changes and failures. detail: per-device rows, paged."),
     ] = "summary",
-    status: Annotated[str | None, param('detail view: only devices with this status, e.g. "failed".')] = None,
-    limit: Annotated[int, param("detail view: devices per page (1-200).", ge=1, le=200)] = 50,
-    offset: Annotated[int, param("detail view: devices to skip.", ge=0)] = 0,
+    status: Annotated[str | None, param('detail: only devices with this status, e.g. "failed".')] = None,
+    limit: Annotated[int, param("detail: devices per page.", ge=1, le=200)] = 50,
+    offset: Annotated[int, param("detail: devices to skip.", ge=0)] = 0,
     project_uid: ProjectUid = None,
+    wait_seconds: WaitSeconds = 0,
 ) -> Annotated[CallToolResult, RunOut]:
     """Show a job run: status, dry or real, timing, per-status device counts, what changed (or would
     change), and failures grouped by reason, with the next step. view=detail pages through devices.
     """
     proj = project(ctx, project_uid)
     report = uid(report_uid, "report_uid")
-    async with notehub_errors():
-        # The summary needs per-device results to count them, and Notehub only sends those in its
-        # detail view; the digest keeps what the model reads small however large that payload is.
-        run = await state(ctx).client.get_job_run(proj, report, view="detail")
-    digest = digest_results(run.results)
+    # The summary needs per-device results to count them, and Notehub only sends those in its
+    # detail view; the digest keeps what the model reads small however large that payload is.
+    run, digest = await read_run(ctx, proj, report, wait_seconds)
     if view == "summary":
         return result(formatting.run_summary(run, digest))
     status_filter = status.strip().lower() if status and status.strip() else None
@@ -94,9 +93,7 @@ async def get_job_run(
 async def cancel_job_run(
     ctx: ToolContext, report_uid: ReportUid, project_uid: ProjectUid = None
 ) -> Annotated[CallToolResult, ActionOut]:
-    """Cancel a run in progress. Notehub stops at the current device; devices already processed keep
-    their changes. Says whether it was cancelled or had already finished.
-    """
+    """Cancel a run in progress: Notehub stops at the current device; processed devices keep their changes."""
     proj = project(ctx, project_uid)
     report = uid(report_uid, "report_uid")
     client = state(ctx).client
@@ -111,14 +108,18 @@ async def cancel_job_run(
 
 
 async def delete_job_run(
-    ctx: ToolContext, report_uid: ReportUid, project_uid: ProjectUid = None
-) -> Annotated[CallToolResult, ActionOut]:
+    ctx: ToolContext,
+    confirmation: DeleteRunConfirmation,
+    report_uid: ReportUid,
+    project_uid: ProjectUid = None,
+) -> CallToolResult:
     """Delete a finished run's results from Notehub. Devices and the job are not changed."""
     proj = project(ctx, project_uid)
     report = uid(report_uid, "report_uid")
+    require_yes(confirmation, f"deleting run {report}")
     async with notehub_errors():
         await state(ctx).client.delete_job_run(proj, report)
-    return result(formatting.run_deleted(report, proj))
+    return text_only(formatting.run_deleted(report))
 
 
 TOOLS: list[tuple[Any, ToolAnnotations]] = [
