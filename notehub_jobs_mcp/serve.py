@@ -7,6 +7,7 @@ from typing import Literal
 
 import httpx
 
+from . import http_transport, logs, redaction
 from .config import Config
 from .server import create_server
 
@@ -37,6 +38,11 @@ def serve(
     port: int = 8000,
     demo: bool = False,
 ) -> None:
+    logs.set_level(config.log_level)
+    redaction.remember(*config.secrets())
+    if transport == "http":
+        # Before anything else: an unprotected non-loopback bind must not even start.
+        http_transport.check_bind(host, config.mcp_auth_token)
     asgi: httpx.AsyncBaseTransport | None = None
     if demo:
         config, asgi = demo_config(config)
@@ -52,4 +58,7 @@ def serve(
     if transport == "stdio":
         server.run("stdio")
     else:
-        server.run("streamable-http", host=host, port=port, stateless_http=True)
+        app = http_transport.http_app(
+            server, host=host, auth_token=config.mcp_auth_token, allowed_hosts=config.mcp_allowed_hosts
+        )
+        http_transport.run(app, host=host, port=port, log_level=config.log_level)

@@ -69,7 +69,7 @@ async def _prepare_run(client: Client, api: SimAPI) -> dict[str, Any]:
 async def _prepare_cancel(client: Client, api: SimAPI) -> dict[str, Any]:
     job = await _new_job(client)
     # The simulator's clock stands still in these tests, so the run stays queued: cancellable.
-    report = report_uid_from(await ok(client, "run_job", job_uid=job, dry_run=False))
+    report = report_uid_from(await ok(client, "run_job", job_uid=job, dry_run=True))
     return {"report_uid": report, "_job": job}
 
 
