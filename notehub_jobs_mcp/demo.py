@@ -23,8 +23,7 @@ STAGING_VERBOSE = {
     "default_requests": {"vars_to_set": {"log_level": "3", "firmware_channel": "beta"}},
 }
 
-POLL_S = 0.5
-MAX_WAIT_S = 60.0
+WAIT_S = 30
 
 
 def run_demo() -> int:
@@ -56,34 +55,18 @@ async def _demo() -> int:
                 client, "create_job", {"name": "Staging: verbose logging", "definition": STAGING_VERBOSE}
             )
             job_uid = _field(created, "job_uid")
-            dry = await _call(client, "run_job", {"job_uid": job_uid, "dry_run": True})
-            await _wait(client, _field(dry, "report_uid"))
+            # The model waits inside the call (with progress) instead of polling.
+            await _call(client, "run_job", {"job_uid": job_uid, "dry_run": True, "wait_seconds": WAIT_S})
             _say('User: "Looks right. Go ahead."\n')
-            real = await _call(client, "run_job", {"job_uid": job_uid, "dry_run": False})
-            final = await _wait(client, _field(real, "report_uid"))
+            final = await _call(
+                client, "run_job", {"job_uid": job_uid, "dry_run": False, "wait_seconds": WAIT_S}
+            )
             await _call(client, "list_job_runs", {"job_uid": job_uid})
     if "completed successfully" not in final:
         _say("The demo's real run did not complete successfully; see above.")
         return 1
     _say("Demo complete: the dry run changed nothing, the real run changed the Staging fleet.")
     return 0
-
-
-async def _wait(client: Client, report_uid: str) -> str:
-    """Poll get_job_run until the run ends, showing the first and the last answer."""
-    shown_progress = False
-    with anyio.fail_after(MAX_WAIT_S):
-        while True:
-            result = await client.call_tool("get_job_run", {"report_uid": report_uid})
-            out = _text(result)
-            if "Next: still running" not in out:
-                _show("get_job_run", {"report_uid": report_uid}, out)
-                return out
-            if not shown_progress:
-                _show("get_job_run", {"report_uid": report_uid}, out)
-                _say("(the run is still going; polling until it ends)\n")
-                shown_progress = True
-            await anyio.sleep(POLL_S)
 
 
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> str:

@@ -160,3 +160,34 @@ async def test_stdout_carries_only_protocol_messages(sim_url: str) -> None:
     for i in range(3, len(calls) + 1):  # the bad calls; the last (unknown tool) may be a protocol error
         assert responses[i]["result"]["isError"] is True, responses[i]
     assert "error" in responses[len(calls) + 1] or responses[len(calls) + 1]["result"]["isError"]
+
+
+async def test_demo_mode_serves_the_simulators_project_without_credentials() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTEHUB_")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "notehub_jobs_mcp", "--demo"], env=env)
+    async with Client(params) as client:
+        listing = await _call(client, "list_jobs")
+    assert "Nightly debug token cleanup" in listing
+
+
+async def test_without_credentials_every_tool_says_how_to_configure() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTEHUB_")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "notehub_jobs_mcp"], env=env)
+    async with Client(params) as client:
+        result = await client.call_tool("list_jobs", {"project_uid": "app:x"})
+    assert result.is_error
+    assert "NOTEHUB_API_TOKEN" in text(result) and "--demo" in text(result)
+
+
+async def test_the_demo_command_plays_a_whole_session() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTEHUB_")}
+    with anyio.fail_after(120):
+        done = await anyio.run_process(
+            [sys.executable, "-m", "notehub_jobs_mcp", "demo"], env=env, check=False
+        )
+    out = done.stdout.decode()
+    assert done.returncode == 0, out + done.stderr.decode()
+    steps = [line for line in out.splitlines() if line.startswith("▶ ")]
+    assert [s.split()[1] for s in steps] == ["list_jobs", "create_job", "run_job", "run_job", "list_job_runs"]
+    assert "dry run completed successfully" in out
+    assert out.rstrip().endswith("the real run changed the Staging fleet.")
