@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
-from .recorder import UNRECORDED_PREFIX
+from .recorder import UNRECORDED_PREFIX, _read_body
 from .state import JSONObject
 
 FAULT_MESSAGES = {
@@ -125,7 +125,8 @@ class InjectFaults:
             )
             raise SimulatedDisconnect("simulated dropped connection")
         if fault.status:
-            await _fault_response(fault, scope)(scope, receive, send)
+            request_body = await _read_body(receive) if fault.echo else b""
+            await _fault_response(fault, scope, request_body)(scope, receive, send)
             return
         if fault.truncate:
             await self.app(scope, receive, _truncating(send))
@@ -133,7 +134,7 @@ class InjectFaults:
         await self.app(scope, receive, send)
 
 
-def _fault_response(fault: Fault, scope: Scope) -> Response:
+def _fault_response(fault: Fault, scope: Scope, request_body: bytes) -> Response:
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
     if fault.body is not None:
         media_type = "text/html" if fault.body.lstrip().startswith("<") else "application/json"
@@ -143,12 +144,14 @@ def _fault_response(fault: Fault, scope: Scope) -> Response:
         return error_response(fault.status, message, headers)
     # A misbehaving upstream that echoes the request, credentials included: what a client must
     # never pass on.
-    request = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    headers_seen = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    sent = request_body.decode("latin-1")
     body = {
-        "err": f"{message} while handling {scope['method']} {scope['path']} with headers {request}",
+        "err": f"{message}: authorization {headers_seen.get('authorization')!r}, body {sent!r}, "
+        f"while handling {scope['method']} {scope['path']} with headers {headers_seen}",
         "code": fault.status,
-        "debug": json.dumps(request),
-        "request": {"method": scope["method"], "path": scope["path"], "headers": request},
+        "debug": json.dumps(headers_seen),
+        "request": {"method": scope["method"], "path": scope["path"], "headers": headers_seen, "body": sent},
     }
     return Response(
         json.dumps(body), status_code=fault.status, headers=headers, media_type="application/json"
