@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import cProfile
 import json
-import os
 import pstats
 import re
 import subprocess
@@ -30,7 +29,7 @@ from mcp import Client
 from mcp.types import ListToolsResult
 
 from .measure import Plan, median
-from .servers import FLOOR_SERVER, server_env
+from .servers import FLOOR_SERVER, process_env, server_env
 from .summary import detail_payload, summarize
 from .tokens import repeated_descriptions
 
@@ -69,7 +68,7 @@ print(json.dumps({{"import": t1 - t0, "build": t2 - t1, "client": 0.0}}))
 
 
 def _phases(code: str, reps: int) -> dict[str, float]:
-    env = os.environ | server_env(UNUSED_URL)
+    env = process_env(UNUSED_URL)
     runs = [
         json.loads(
             subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True).stdout
@@ -132,7 +131,7 @@ def import_times(args: list[str], env: dict[str, str]) -> dict[str, Imported]:
 
 
 def import_profile() -> str:
-    env = os.environ | server_env(UNUSED_URL)
+    env = process_env(UNUSED_URL)
     ours = import_times(["-m", "notehub_jobs_mcp", "serve"], env)
     floor = import_times([str(FLOOR_SERVER)], env)
     extra = {name: m for name, m in ours.items() if name not in floor}

@@ -52,7 +52,7 @@ async def loopback_notehub() -> AsyncIterator[Notehub]:
     reach Notehub, and the direct request it is compared with does too."""
     port = free_port()
     async with (
-        listening([sys.executable, "-m", "benchmarks.notehub_server", str(port)], port, env=dict(os.environ)),
+        listening([sys.executable, "-m", "benchmarks.notehub_server", str(port)], port, env=process_env()),
         httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {DEVELOPER_TOKEN}"}
         ) as http,
@@ -73,6 +73,13 @@ def server_env(notehub_url: str) -> dict[str, str]:
         "NOTEHUB_API_TOKEN": DEVELOPER_TOKEN,
         "NOTEHUB_PROJECT_UID": DEMO_PROJECT_UID,
     }
+
+
+def process_env(notehub_url: str | None = None) -> dict[str, str]:
+    """This process's environment for a child, without the user's NOTEHUB_* settings (a
+    NOTEHUB_READ_ONLY or NOTEHUB_MCP_AUTH_TOKEN must not change what is measured), with ours."""
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("NOTEHUB_")}
+    return inherited | (server_env(notehub_url) if notehub_url else {})
 
 
 def ours_over_stdio(notehub_url: str) -> StdioServerParameters:
@@ -100,7 +107,7 @@ async def ours_over_http(notehub_url: str) -> AsyncIterator[str]:
     """Start ``notehub-jobs-mcp serve --transport http`` on a free loopback port; yield its MCP URL."""
     port = free_port()
     command = [sys.executable, "-m", "notehub_jobs_mcp", "serve", "--transport", "http", "--port", str(port)]
-    async with listening(command, port, env=os.environ | server_env(notehub_url)):
+    async with listening(command, port, env=process_env(notehub_url)):
         yield f"http://127.0.0.1:{port}/mcp"
 
 
