@@ -54,7 +54,7 @@ async def measure(plan: Plan, notehub_url: str) -> list[Row]:
             within(start, COLD_START_AIM),
         ),
         Row(
-            "  of which imports: `python -c 'import …'`",
+            "  imports alone: `python -c 'import …'`",
             ms(median(import_ours)),
             f"SDK import {ms(median(import_floor))}",
             imports,

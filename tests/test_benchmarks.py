@@ -31,7 +31,7 @@ ROWS_WITH_AIMS = [
 ]
 
 OTHER_ROWS = [
-    "of which imports",
+    "imports alone",
     "per call: get_job over stdio (includes its HTTP request)",
     "of which the model reads (name, description, schema)",
     *(f"tools/list: {tool}" for tool in TOOLS),
