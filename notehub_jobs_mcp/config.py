@@ -84,6 +84,19 @@ def parse_seconds(value: str | None, *, name: str, default: float) -> float:
     return seconds
 
 
+def parse_api_url(value: str | None) -> str:
+    url = (clean(value) or DEFAULT_API_URL).rstrip("/")
+    # (Whether it is an http(s) URL at all is for `doctor` and the first request to say.)
+    if "@" in url.partition("://")[2].split("/", 1)[0]:
+        # Credentials in the URL would end up in every error and log line that names it; the
+        # value is deliberately not echoed here either.
+        raise ConfigError(
+            "NOTEHUB_API_URL must not contain credentials (user:password@); "
+            "set NOTEHUB_API_TOKEN or NOTEHUB_CLIENT_ID and NOTEHUB_CLIENT_SECRET instead."
+        )
+    return url
+
+
 def parse_log_level(value: str | None) -> str:
     value = clean(value)
     if value is None:
@@ -133,7 +146,7 @@ class Config:
         secret = clean(env.get("NOTEHUB_CLIENT_SECRET"))
         mcp_token = clean(env.get("NOTEHUB_MCP_AUTH_TOKEN"))
         return cls(
-            api_url=(clean(env.get("NOTEHUB_API_URL")) or DEFAULT_API_URL).rstrip("/"),
+            api_url=parse_api_url(env.get("NOTEHUB_API_URL")),
             token=Secret(token) if token else None,
             client_id=clean(env.get("NOTEHUB_CLIENT_ID")),
             client_secret=Secret(secret) if secret else None,

@@ -24,6 +24,9 @@ _CREDENTIAL_PATTERNS = (
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\r\n,}]+"),
     # A scheme and a long value; the length keeps prose such as "bearer token" intact.
     re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{16,}"),
+    # Credentials in a URL: userinfo, or a token in the query string.
+    re.compile(r"(?i)(\bhttps?://)[^/@\s\"']+(@)"),
+    re.compile(r"(?i)([?&](?:token|api_?key|key|password|secret)=)[^&\s#\"']+"),
     # Form or JSON fields of the OAuth client-credentials exchange.
     re.compile(r"(?i)\b(client_secret|access_token|refresh_token)([\"']?\s*[:=]\s*[\"']?)[^\s&\"',}]+"),
 )
@@ -45,8 +48,17 @@ def scrub(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     for pattern in _CREDENTIAL_PATTERNS:
-        text = pattern.sub(lambda m: "".join(m.groups()) + REDACTED, text)
+        text = pattern.sub(_redact_match, text)
     return text
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    # Keep what names the credential (the header, the field, the scheme); replace the value. A
+    # pattern whose last group follows the value (the "@" of userinfo) keeps that group too.
+    groups = match.groups()
+    if len(groups) == 2 and groups[1] == "@":
+        return f"{groups[0]}{REDACTED}@"
+    return "".join(groups) + REDACTED
 
 
 class RedactingFormatter(logging.Formatter):

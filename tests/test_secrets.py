@@ -19,7 +19,7 @@ import pytest
 from mcp import Client
 
 from notehub_jobs_mcp.client import NotehubClient
-from notehub_jobs_mcp.config import Config, Secret
+from notehub_jobs_mcp.config import Config, ConfigError, Secret
 from notehub_jobs_mcp.logs import FORMAT
 from notehub_jobs_mcp.redaction import RedactingFormatter, remember, scrub
 from notehub_jobs_mcp.server import create_server
@@ -178,6 +178,8 @@ async def test_configuration_and_client_reprs_show_no_secret() -> None:
         f'{{"authorization": "Bearer {CANARY}"}}',
         f"grant_type=client_credentials&client_id=x&client_secret={OAUTH_CLIENT_SECRET}&scope=",
         "Bearer sim-oauth-0123456789abcdef0123456789abcdef",
+        f"GET https://me:{CANARY}@api.notefile.net/v1/projects failed",
+        f"GET https://api.notefile.net/v1/projects?token={CANARY}&x=1 failed",
         "Basic c2ltLWNsaWVudC1pZDpzaW0tY2xpZW50LXNlY3JldA==",
     ],
 )
@@ -202,3 +204,10 @@ def test_a_log_line_with_a_secret_in_its_message_or_traceback_is_scrubbed(log_ou
     written = log_output.getvalue()
     assert "request failed with token <redacted>" in written and "RuntimeError" in written
     _assert_no_secret("a log line", written)
+
+
+def test_a_url_with_credentials_in_it_is_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Config.from_env({"NOTEHUB_API_URL": f"https://me:{CANARY}@api.notefile.net"})
+    assert "NOTEHUB_API_TOKEN" in str(refused.value)
+    _assert_no_secret("a configuration error", str(refused.value))
