@@ -165,11 +165,20 @@ async def test_the_command_line_exit_code_and_output() -> None:
             env={**env, "NOTEHUB_API_TOKEN": "nope-not-a-token"},
             check=False,
         )
+        viewer = {**env, "NOTEHUB_API_TOKEN": VIEWER_TOKEN}
+        as_viewer = await anyio.run_process(
+            [sys.executable, "-m", "notehub_jobs_mcp", "doctor"], env=viewer, check=False
+        )
+        read_only = await anyio.run_process(
+            [sys.executable, "-m", "notehub_jobs_mcp", "doctor", "--read-only"], env=viewer, check=False
+        )
     assert good.returncode == 0, good.stdout.decode() + good.stderr.decode()
     assert b"All checks passed" in good.stdout
     assert bad.returncode == 1
     assert b"not accepted by Notehub (401)" in bad.stdout
     assert b"nope-not-a-token" not in bad.stdout + bad.stderr
+    assert as_viewer.returncode == 1 and read_only.returncode == 0, read_only.stdout.decode()
+    assert b"Read-only mode is on" in read_only.stdout
 
 
 def test_doctor_is_listed_in_the_help() -> None:
