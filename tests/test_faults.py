@@ -7,16 +7,20 @@ also counts the attempts and checks the simulator's state for what really happen
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any, Literal
 
 import anyio
+import httpx
 import pytest
 from mcp import Client
 
 from notehub_jobs_mcp.config import Config
+from notehub_jobs_mcp.retry import AttemptFailed, Retrier, RetryPolicy, retry_after_s
 from notehub_jobs_mcp.server import create_server
 from notehub_jobs_mcp.simulator import DEVELOPER_TOKEN, STAGING_FLEET_UID, Simulator
 
@@ -285,3 +289,80 @@ async def test_concurrent_reads_under_rate_limiting_all_succeed(connect: Connect
             for _ in range(10):
                 tg.start_soon(read)
     assert len(results) == 10
+
+
+# --- The retry policy itself, on a fake clock -------------------------------------------------
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _retrier(fake: FakeTime, **policy: Any) -> Retrier:
+    return Retrier(RetryPolicy(**policy), clock=fake.clock, sleep=fake.sleep, rng=random.Random(4))
+
+
+async def test_backoff_grows_exponentially_with_jitter_and_stops_at_max_attempts() -> None:
+    fake = FakeTime()
+    retrier = _retrier(fake, budget_s=100, base_delay_s=1.0, max_delay_s=3.0, max_attempts=5)
+    sent = 0
+
+    async def unavailable() -> httpx.Response:
+        nonlocal sent
+        sent += 1
+        return httpx.Response(503)
+
+    response, attempts = await retrier.send("GET", unavailable)
+    assert response.status_code == 503 and sent == attempts.count == 5
+    steps = [1.0, 2.0, 3.0, 3.0]  # doubling, capped at max_delay_s
+    assert len(fake.sleeps) == 4
+    for slept, step in zip(fake.sleeps, steps, strict=True):
+        assert step / 2 <= slept <= step
+    assert len(set(fake.sleeps)) == 4  # jittered, not a fixed schedule
+
+
+async def test_the_budget_bounds_attempts_and_waits() -> None:
+    fake = FakeTime()
+    retrier = _retrier(fake, budget_s=5.0, attempt_timeout_s=2.0, base_delay_s=1.0, max_attempts=10)
+
+    async def slow_503() -> httpx.Response:
+        fake.now += 1.5
+        return httpx.Response(503)
+
+    _, attempts = await retrier.send("GET", slow_503)
+    assert fake.now <= 5.0 and attempts.count < 10
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+async def test_a_write_is_never_resent_after_a_lost_answer_but_is_when_nothing_was_sent(method: str) -> None:
+    fake = FakeTime()
+    retrier = _retrier(fake, budget_s=10.0, base_delay_s=0.1)
+    failures = [httpx.ConnectError("refused"), httpx.ReadError("reset by peer")]
+    sent = 0
+
+    async def flaky() -> httpx.Response:
+        nonlocal sent
+        sent += 1
+        raise failures.pop(0)
+
+    with pytest.raises(AttemptFailed) as failed:
+        await retrier.send(method, flaky)
+    # The refused connection was tried again; the reset after sending was not.
+    assert sent == 2 and not failed.value.never_sent and isinstance(failed.value.cause, httpx.ReadError)
+
+
+def test_retry_after_may_be_seconds_or_an_http_date() -> None:
+    assert retry_after_s(httpx.Response(429, headers={"Retry-After": "7"})) == 7
+    later = formatdate(time.time() + 30, usegmt=True)
+    assert 28 <= (retry_after_s(httpx.Response(429, headers={"Retry-After": later})) or 0) <= 31
+    assert retry_after_s(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+    assert retry_after_s(httpx.Response(429)) is None
