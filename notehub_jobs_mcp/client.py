@@ -73,14 +73,9 @@ class NotehubClient:
         auth: httpx.Auth | None = (
             BearerAuth(config.token.reveal()) if config.token is not None else client_credentials_auth(config)
         )
-        self._http = httpx.AsyncClient(
-            base_url=config.api_url,
-            auth=auth,
-            transport=transport,
-            timeout=httpx.Timeout(config.timeout_s, connect=config.connect_timeout_s),
-            headers={"Accept": "application/json", "User-Agent": f"notehub-jobs-mcp/{__version__}"},
-            follow_redirects=False,
-        )
+        self._auth = auth
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
         self._retrier = Retrier(
             RetryPolicy(
                 budget_s=config.retry_budget_s,
@@ -89,8 +84,26 @@ class NotehubClient:
             )
         )
 
+    def _connection(self) -> httpx.AsyncClient:
+        """The one client (and connection pool) for the server's lifetime, made on first use.
+
+        Making it loads httpcore and a TLS context (~30 ms), which a server start that never calls
+        Notehub (a client listing tools, a configuration error) should not pay for.
+        """
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self._config.api_url,
+                auth=self._auth,
+                transport=self._transport,
+                timeout=httpx.Timeout(self._config.timeout_s, connect=self._config.connect_timeout_s),
+                headers={"Accept": "application/json", "User-Agent": f"notehub-jobs-mcp/{__version__}"},
+                follow_redirects=False,
+            )
+        return self._http
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def __aenter__(self) -> NotehubClient:
         return self
@@ -221,7 +234,7 @@ class NotehubClient:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
 
         async def attempt() -> httpx.Response:
-            return await self._http.request(method, path, params=query, json=json_body)
+            return await self._connection().request(method, path, params=query, json=json_body)
 
         try:
             response, attempts = await self._retrier.send(method, attempt)

@@ -166,8 +166,15 @@ async def test_configuration_and_client_reprs_show_no_secret() -> None:
         mcp_auth_token=Secret(MCP_CANARY),
     )
     async with NotehubClient(cfg) as client:
-        shown = [repr(cfg), str(cfg), f"{cfg}", repr(client), repr(client._http), repr(client._http.auth)]
-        shown.append(repr(client._http.build_request("GET", "/v1/projects/x/jobs").headers))
+        shown = [
+            repr(cfg),
+            str(cfg),
+            f"{cfg}",
+            repr(client),
+            repr(client._connection()),
+            repr(client._connection().auth),
+        ]
+        shown.append(repr(client._connection().build_request("GET", "/v1/projects/x/jobs").headers))
     _assert_no_secret("a repr", "\n".join(shown))
 
 
