@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 from mcp.client import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult
 
-from notehub_jobs_mcp.simulator import STAGING_FLEET_UID
+from notehub_jobs_mcp.http_transport import http_app
+from notehub_jobs_mcp.server import create_server
+from notehub_jobs_mcp.simulator import STAGING_FLEET_UID, Simulator
+from notehub_jobs_mcp.simulator.background import serve_in_background
 
 from .conftest import (
     Connect,
@@ -190,3 +194,19 @@ async def test_annotations_mark_reads_writes_and_destruction(client: Client) -> 
         assert ann.read_only_hint is (name in READ_TOOLS)
         assert ann.destructive_hint is (name in {"delete_job", "delete_job_run", "run_job", "cancel_job_run"})
         assert ann.idempotent_hint is (name not in {"create_job", "run_job"})
+
+
+async def test_over_stateless_http_the_2026_protocol_still_asks_the_person() -> None:
+    # Stateless HTTP keeps no session between requests, so only the 2026-07-28 protocol (whose
+    # input-required rounds carry the question in the call itself) can ask; see the README.
+    simulator = Simulator(pace=0.0)
+    app = http_app(create_server(config(), transport=httpx.ASGITransport(app=simulator.app)))
+    person = Person("decline")
+    async with (
+        serve_in_background(app, lifespan="on") as base,
+        Client(f"{base}/mcp", mode="2026-07-28", elicitation_callback=person) as client,
+    ):
+        job = await _staging(client)
+        await ok(client, "run_job", job_uid=job, dry_run=True, wait_seconds=5)
+        err = await fails(client, "run_job", job_uid=job, dry_run=False)
+    assert "declined" in err and len(person.asked) == 1
