@@ -12,7 +12,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult
 
-from . import __version__, prompts, resources
+from . import __version__, prompts, resources, ui
 from .client import NotehubClient
 from .config import Config
 from .tools import jobs, runs
@@ -73,6 +73,8 @@ def create_server(
         lifespan=lifespan,
         log_level="WARNING",
         tools=offered,
+        # MCP Apps: the run report view that run_job and get_job_run name in their _meta.ui.
+        extensions=[ui.apps()],
     )
     resources.register(server)
     prompts.register(server)

@@ -126,13 +126,21 @@ def writing(title: str, *, destructive: bool, idempotent: bool) -> ToolAnnotatio
     )
 
 
-def build_tools(specs: list[tuple[Any, ToolAnnotations]]) -> list[Tool]:
+# A tool function, its annotations, and optionally its ``_meta`` (e.g. an MCP Apps view).
+ToolSpec = tuple[Any, ToolAnnotations] | tuple[Any, ToolAnnotations, dict[str, Any]]
+
+
+def build_tools(specs: list[ToolSpec]) -> list[Tool]:
     """The SDK tools for ``specs``, each titled and annotated, with a compact input schema."""
     tools = []
-    for fn, ann in specs:
+    for fn, ann, *meta in specs:
         # The docstring is the description the model reads; dedented, it wastes no tokens.
         tool = Tool.from_function(
-            fn, title=ann.title, description=inspect.cleandoc(fn.__doc__ or ""), annotations=ann
+            fn,
+            title=ann.title,
+            description=inspect.cleandoc(fn.__doc__ or ""),
+            annotations=ann,
+            meta=meta[0] if meta else None,
         )
         # The arguments' schema is paid for in tokens in every conversation: drop the titles the
         # SDK derives from parameter names. Validation uses the pydantic model, not this schema.

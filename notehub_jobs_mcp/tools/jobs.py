@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 
-from .. import formatting
+from .. import formatting, ui
 from ..models import JobDefinition, param
 from ..outputs import ActionOut, JobOut, JobsPage, RunOut
 from .common import (
     ProjectUid,
     StrictBool,
     ToolContext,
+    ToolSpec,
     notehub_errors,
     project,
     reading,
@@ -130,12 +131,13 @@ async def run_job(
     return result(formatting.run_summary(run, digest))
 
 
-TOOLS: list[tuple[Any, ToolAnnotations]] = [
+TOOLS: list[ToolSpec] = [
     (list_jobs, reading("List batch jobs")),
     (get_job, reading("Get a batch job")),
     (create_job, writing("Create a batch job", destructive=False, idempotent=False)),
     # Deleting again changes nothing more: idempotent, though destructive.
     (delete_job, writing("Delete a batch job", destructive=True, idempotent=True)),
     # Every call starts another run: never idempotent.
-    (run_job, writing("Run a batch job", destructive=True, idempotent=False)),
+    # Hosts with MCP Apps show the run report beside the result.
+    (run_job, writing("Run a batch job", destructive=True, idempotent=False), ui.TOOL_META),
 ]

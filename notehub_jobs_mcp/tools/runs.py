@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 
-from .. import formatting
+from .. import formatting, ui
 from ..digest import device_rows
 from ..models import param
 from ..outputs import ActionOut, RunOut, RunsPage
@@ -15,6 +15,7 @@ from .common import (
     ProjectUid,
     StrictBool,
     ToolContext,
+    ToolSpec,
     notehub_errors,
     project,
     reading,
@@ -122,9 +123,10 @@ async def delete_job_run(
     return text_only(formatting.run_deleted(report))
 
 
-TOOLS: list[tuple[Any, ToolAnnotations]] = [
+TOOLS: list[ToolSpec] = [
     (list_job_runs, reading("List a job's runs")),
-    (get_job_run, reading("Get a job run")),
+    # Hosts with MCP Apps show the run report beside the result.
+    (get_job_run, reading("Get a job run"), ui.TOOL_META),
     # Cancelling stops device changes midway, which cannot be resumed: destructive.
     (cancel_job_run, writing("Cancel a job run", destructive=True, idempotent=True)),
     (delete_job_run, writing("Delete a job run", destructive=True, idempotent=True)),
