@@ -205,6 +205,9 @@ async def snap(hosted: Hosted, name: str) -> None:
     # Chromium paints a cross-origin frame only inside the viewport, so the viewport takes the page.
     size = hosted.page.viewport_size or {"width": 1200}
     await hosted.page.set_viewport_size({"width": size["width"], "height": wanted})
+    await hosted.frame.evaluate(
+        "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await hosted.page.screenshot(path=SCREENSHOTS / name)
 
