@@ -6,6 +6,7 @@ never branches on the client's support, so what the model reads is the same for 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -98,8 +99,8 @@ async def test_a_client_without_apps_gets_the_same_results_as_one_with_it(
         for name, arguments in calls:
             without, with_apps = await plain.call_tool(name, arguments), await host.call_tool(name, arguments)
             assert wire(without) == wire(with_apps), name
-            assert {block.type for block in without.content} == {"text"}
-            assert without.meta is None and not without.is_error
+            # Nothing of the report rides in the result itself: hosts find it through the tool.
+            assert "ui://" not in json.dumps(wire(without)) and not without.is_error
 
         # run_job starts a new run each time, so compare two fresh runs by their shape and text.
         started = [
