@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from mcp.server import MCPServer
 from pydantic import Field
 
-from .resources import SCHEMA_URI, run_uri
+from .uris import SCHEMA_URI, run_uri
 
 Project = Annotated[
     str | None,

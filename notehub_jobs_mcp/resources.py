@@ -25,34 +25,15 @@ from . import formatting
 from .digest import digest_results
 from .errors import NotehubError
 from .models import JobDefinition
-from .paths import segment
 from .tools.common import ToolContext, state
+from .uris import JOB_TEMPLATE, RUN_TEMPLATE, SCHEMA_URI, job_uri, run_uri
 
-SCHEME = "notehub"
-JOB_TEMPLATE = "notehub://projects/{project_uid}/jobs/{job_uid}"
-RUN_TEMPLATE = "notehub://projects/{project_uid}/runs/{report_uid}"
-SCHEMA_URI = "notehub://schema/job-definition"
 JSON = "application/json"
 
 # The UIDs in these URIs never touch a file system: they are URL-encoded into Notehub API paths.
 # The SDK's default path checks would refuse UIDs such as "a:b" (it reads a drive letter), so
 # only the NUL check stays.
 UID_SECURITY = ResourceSecurity(reject_path_traversal=False, reject_absolute_paths=False)
-
-
-def job_uri(project_uid: str, job_uid: str) -> str:
-    """The resource URI of a job's definition, e.g. for a link in a tool result."""
-    return f"{SCHEME}://projects/{_part(project_uid)}/jobs/{_part(job_uid)}"
-
-
-def run_uri(project_uid: str, report_uid: str) -> str:
-    """The resource URI of a run's full report, e.g. for a link in a tool result."""
-    return f"{SCHEME}://projects/{_part(project_uid)}/runs/{_part(report_uid)}"
-
-
-def _part(uid: str) -> str:
-    # As in API paths, plus "," and "&", which the URI template reads as separators.
-    return segment(uid).replace(",", "%2C").replace("&", "%26")
 
 
 def register(server: MCPServer[Any]) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from mcp import Client
 
-from notehub_jobs_mcp.simulator import STAGING_FLEET_UID
+from notehub_jobs_mcp.simulator import DEMO_PROJECT_UID, STAGING_FLEET_UID
 
-from .conftest import FakeClock, SimAPI, job_uid_from, ok, report_uid_from, staging_job
+from .conftest import FakeClock, SimAPI, job_uid_from, ok, report_uid_from, staging_job, text
 
 pytestmark = pytest.mark.anyio
 
@@ -140,3 +142,26 @@ async def test_detail_view_pages_through_devices(client: Client, clock: FakeCloc
     assert "… 35 more devices — call get_job_run" in page and "offset=25" in page
     last = await ok(client, "get_job_run", report_uid=report_uid, view="detail", limit=25, offset=50)
     assert "(showing 51-60)" in last and "more devices" not in last
+
+
+async def test_results_link_to_the_job_and_the_full_report(client: Client, clock: FakeClock) -> None:
+    created = await client.call_tool(
+        "create_job", {"name": "Staging verbose logging", "definition": staging_job(STAGING_FLEET_UID)}
+    )
+    job_uid = job_uid_from(text(created))
+    run = await client.call_tool("run_job", {"job_uid": job_uid, "dry_run": True})
+    report_uid = report_uid_from(text(run))
+    clock.advance(600)
+    summary = await client.call_tool("get_job_run", {"report_uid": report_uid})
+
+    links = {
+        r: [b for b in res.content if b.type == "resource_link"]
+        for r, res in [("job", created), ("run", summary)]
+    }
+    assert [link.uri for link in links["job"]] == [f"notehub://projects/{DEMO_PROJECT_UID}/jobs/{job_uid}"]
+    assert [link.uri for link in links["run"]] == [f"notehub://projects/{DEMO_PROJECT_UID}/runs/{report_uid}"]
+
+    # The links resolve: the full report has every device, which the summary only counts.
+    report = await client.read_resource(links["run"][0].uri)
+    body = json.loads(report.contents[0].text)  # type: ignore[union-attr]
+    assert len(body["results"]["devices"]) == 11

@@ -245,7 +245,9 @@ def test_any_arguments_to_any_tool_get_a_tool_result_and_stay_inside_the_project
     event(f"{tool}: {'tool error' if result.is_error else 'success'}")
     event(f"requests that reached Notehub: {min(len(harness.sim.requests.entries), 3)}")
     assert isinstance(result, CallToolResult)
-    assert result.content and all(block.type == "text" for block in result.content)
+    # Text for the model first; besides it only links to resources (a job, a run report).
+    assert result.content and result.content[0].type == "text"
+    assert all(block.type in ("text", "resource_link") for block in result.content)
     assert "Traceback" not in result.content[0].text  # type: ignore[union-attr]
     for request in harness.sim.requests.entries:
         _check_path(request["raw_path"], arguments)

@@ -16,9 +16,9 @@ import anyio
 import httpx
 import pytest
 
-from notehub_jobs_mcp.resources import job_uri
 from notehub_jobs_mcp.simulator import DEMO_PROJECT_UID, DEVELOPER_TOKEN, Simulator
 from notehub_jobs_mcp.simulator.background import serve_in_background
+from notehub_jobs_mcp.uris import job_uri
 
 from .node_tools import node_tool
 

@@ -17,8 +17,9 @@ from mcp.shared.uri_template import UriTemplate
 
 from notehub_jobs_mcp.models import JobDefinition
 from notehub_jobs_mcp.prompts import parse_variables
-from notehub_jobs_mcp.resources import EXAMPLES, JOB_TEMPLATE, RUN_TEMPLATE, SCHEMA_URI, job_uri, run_uri
+from notehub_jobs_mcp.resources import EXAMPLES
 from notehub_jobs_mcp.simulator import DEMO_PROJECT_UID, DEVELOPER_TOKEN, STAGING_FLEET_UID, Simulator
+from notehub_jobs_mcp.uris import JOB_TEMPLATE, RUN_TEMPLATE, SCHEMA_URI, job_uri, run_uri
 
 from .conftest import SIM_URL, FakeClock, staging_job
 

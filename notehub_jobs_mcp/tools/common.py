@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ResourceLink, TextContent, ToolAnnotations
 from pydantic import BeforeValidator
 
+from .. import uris
 from ..client import NotehubClient
 from ..config import Config
 from ..errors import NotehubError
@@ -101,11 +102,32 @@ def text_only(text: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)])
 
 
-def result(out: Out) -> CallToolResult:
-    """The text for the model, and the same result as structured content for programs."""
+def result(out: Out, *links: ResourceLink) -> CallToolResult:
+    """The text for the model, the same result as structured content for programs, and links to
+    resources (a job's definition, a run's full report) a client can attach without a tool call."""
     return CallToolResult(
-        content=[TextContent(type="text", text=out.summary)],
+        content=[TextContent(type="text", text=out.summary), *links],
         structured_content=out.model_dump(mode="json", exclude_none=True),
+    )
+
+
+def job_link(project_uid: str, job_uid: str) -> ResourceLink:
+    return ResourceLink(
+        type="resource_link",
+        uri=uris.job_uri(project_uid, job_uid),
+        name="job-definition",
+        title="The job's definition (JSON)",
+        mime_type="application/json",
+    )
+
+
+def run_link(project_uid: str, report_uid: str) -> ResourceLink:
+    return ResourceLink(
+        type="resource_link",
+        uri=uris.run_uri(project_uid, report_uid),
+        name="run-report",
+        title="The run's full report, every device (JSON)",
+        mime_type="application/json",
     )
 
 

@@ -15,10 +15,12 @@ from .common import (
     StrictBool,
     ToolContext,
     ToolSpec,
+    job_link,
     notehub_errors,
     project,
     reading,
     result,
+    run_link,
     state,
     text_only,
     uid,
@@ -56,7 +58,10 @@ async def create_job(
     proj = project(ctx, project_uid)
     async with notehub_errors():
         job_uid = await state(ctx).client.create_job(proj, name.strip(), definition)
-    return result(formatting.job_created(job_uid, name.strip(), proj, _definition_warnings(definition)))
+    return result(
+        formatting.job_created(job_uid, name.strip(), proj, _definition_warnings(definition)),
+        job_link(proj, job_uid),
+    )
 
 
 def _definition_warnings(definition: JobDefinition) -> list[str]:
@@ -81,7 +86,7 @@ async def get_job(
     job_id = uid(job_uid, "job_uid")
     async with notehub_errors():
         job = await state(ctx).client.get_job(proj, job_id)
-    return result(formatting.job_out(job))
+    return result(formatting.job_out(job), job_link(proj, job_id))
 
 
 async def delete_job(
@@ -127,8 +132,11 @@ async def run_job(
         run, digest = await read_run(ctx, proj, report_uid, wait_seconds)
     except ToolError as exc:
         # The run exists: whatever went wrong reading it back, it must not be started again.
-        return result(formatting.run_submitted_unread(report_uid, job_id, dry_run=dry_run, problem=str(exc)))
-    return result(formatting.run_summary(run, digest))
+        return result(
+            formatting.run_submitted_unread(report_uid, job_id, dry_run=dry_run, problem=str(exc)),
+            run_link(proj, report_uid),
+        )
+    return result(formatting.run_summary(run, digest), run_link(proj, report_uid))
 
 
 TOOLS: list[ToolSpec] = [

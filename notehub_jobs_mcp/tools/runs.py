@@ -20,6 +20,7 @@ from .common import (
     project,
     reading,
     result,
+    run_link,
     state,
     text_only,
     uid,
@@ -81,13 +82,14 @@ async def get_job_run(
     # detail view; the digest keeps what the model reads small however large that payload is.
     run, digest = await read_run(ctx, proj, report, wait_seconds)
     if view == "summary":
-        return result(formatting.run_summary(run, digest))
+        return result(formatting.run_summary(run, digest), run_link(proj, report))
     status_filter = status.strip().lower() if status and status.strip() else None
     rows = device_rows(run.results, status_filter)
     return result(
         formatting.run_devices_page(
             run, digest, rows, offset=offset, limit=limit, status_filter=status_filter
-        )
+        ),
+        run_link(proj, report),
     )
 
 
