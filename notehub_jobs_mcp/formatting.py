@@ -528,11 +528,24 @@ def _device_entry(entry: Any) -> tuple[str, str]:
         return ("unknown", data(entry, MAX_ROW_DETAIL)) if not isinstance(entry, str) else (entry, "")
     raw = entry.get("status")
     status = raw if isinstance(raw, str) else "unknown"
-    parts = [f"{_key(key)}={data(value, 120)}" for key, value in entry.items() if key != "status"]
+    parts = [_field(key, value) for key, value in entry.items() if key != "status"]
     detail = " ".join(parts)
     if len(detail) > MAX_ROW_DETAIL:
         detail = detail[:MAX_ROW_DETAIL] + "…"
     return status, detail
+
+
+def _field(key: str, value: Any) -> str:
+    """One field of a device's result: ``vars_set.log_level="3"``, ``fleets_joined=["fleet:…"]``.
+
+    A map is spread into dotted keys rather than JSON-encoded and then quoted again, which would
+    escape every quote twice; every leaf value is still quoted as data.
+    """
+    if isinstance(value, dict) and value:
+        return " ".join(f"{_key(key)}.{_key(str(k))}={data(v, 80)}" for k, v in list(value.items())[:8])
+    if isinstance(value, list) and value:
+        return f"{_key(key)}=[{', '.join(data(item, 60) for item in value[:5])}]"
+    return f"{_key(key)}={data(value, 120)}"
 
 
 def _key(key: str) -> str:
