@@ -59,7 +59,8 @@ def _strict_bool(value: Any) -> Any:
 
 StrictBool = Annotated[bool, BeforeValidator(_strict_bool)]
 
-ProjectUid = Annotated[str | None, param("Project UID (app:…) or product UID; omit for the default project.")]
+# Said once per tool, so kept short: nine tools repeat it in every conversation.
+ProjectUid = Annotated[str | None, param("app:… or product UID; default: the server's project.")]
 
 
 def uid(value: str, name: str) -> str:

@@ -30,8 +30,8 @@ from .safety import DeleteJobConfirmation, RunConfirmation, require_yes
 from .waiting import WaitSeconds, read_run
 
 JobUid = Annotated[str, param("The job's job_uid, as list_jobs or create_job printed it.")]
-Limit = Annotated[int, param("How many to show (1-200).", ge=1, le=200)]
-Offset = Annotated[int, param("How many to skip, for the next page.", ge=0)]
+Limit = Annotated[int, param("Page size.", ge=1, le=200)]
+Offset = Annotated[int, param("Items to skip (next page).", ge=0)]
 
 
 async def list_jobs(
