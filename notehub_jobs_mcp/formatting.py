@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -617,6 +617,29 @@ def confirm_delete_run_text(run: JobRun) -> str:
 
 
 # --- Errors ----------------------------------------------------------------------------------
+
+
+def invalid_arguments(tool: str, errors: Sequence[Mapping[str, Any]]) -> str:
+    """Pydantic's argument errors, said once per field in words the model can act on."""
+    lines = [f"Invalid arguments for {tool}; nothing was sent to Notehub."]
+    for error in errors[:MAX_CHANGES]:
+        where = ".".join(str(part) for part in error.get("loc", ())) or "arguments"
+        lines.append(f"- {_argument_problem(where, error)}")
+    if len(errors) > MAX_CHANGES:
+        lines.append(f"- … and {len(errors) - MAX_CHANGES} more problems.")
+    lines.append(f"Whose problem: {_FAULT_WORDS['input']}.")
+    lines.append(f"What to do: correct these and call {tool} again; its input schema lists every field.")
+    return "\n".join(lines)
+
+
+def _argument_problem(where: str, error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return f"{where}: required, but missing."
+    if kind == "extra_forbidden":
+        return f"{where}: not a field here (check the spelling against the schema)."
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{where}: {message} (got {data(error.get('input'), 60)})."
 
 
 def error_text(error: NotehubError) -> str:

@@ -11,8 +11,9 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 
-from . import __version__, prompts, resources, ui
+from . import __version__, formatting, prompts, resources, ui
 from .client import NotehubClient
 from .config import Config
 from .tools import jobs, runs
@@ -47,7 +48,14 @@ class NotehubJobsServer(MCPServer[AppState]):
                 "NOTEHUB_READ_ONLY=true), so it offers only list_jobs, get_job, list_job_runs and "
                 "get_job_run. Nothing was changed. Tell the user; a change needs a server without read-only."
             )
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            # The SDK reports bad arguments as pydantic's dump (types, URLs, the whole input); the
+            # model needs each field's problem and what to do, said the way all our errors are.
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(formatting.invalid_arguments(name, exc.__cause__.errors())) from None
+            raise
 
 
 def create_server(

@@ -141,3 +141,29 @@ async def test_dry_run_is_required(client: Client, api: SimAPI) -> None:
     job = (await api.jobs())[0]["job_uid"]
     err = await fails(client, "run_job", job_uid=job)
     assert "dry_run" in err
+
+
+@pytest.mark.parametrize(
+    "tool, arguments, field",
+    [
+        ("run_job", {"job_uid": "j", "dry_run": True, "wait_seconds": 999}, "wait_seconds"),
+        ("run_job", {"job_uid": "j"}, "dry_run"),
+        ("get_job_run", {"report_uid": "r", "view": "full"}, "view"),
+        ("list_jobs", {"limit": 0}, "limit"),
+        ("create_job", {"name": "x" * 201, "definition": {}}, "name"),
+        (
+            "create_job",
+            {"name": "n", "definition": {"select": {"all_devices": True, "fleet": "x"}}},
+            "select.fleet",
+        ),
+    ],
+)
+async def test_argument_errors_name_the_field_and_what_to_do_without_pydantic_noise(
+    client: Client, tool: str, arguments: dict[str, Any], field: str
+) -> None:
+    err = await fails(client, tool, **arguments)
+    assert err.startswith(f"Invalid arguments for {tool}; nothing was sent to Notehub.")
+    assert f"- {field}" in err or f".{field}" in err
+    assert "Whose problem: the request's arguments." in err and f"call {tool} again" in err
+    for noise in ("pydantic", "validation error for", "input_type=", "[type="):
+        assert noise not in err, err

@@ -208,6 +208,15 @@ def _check_path(raw_path: str, arguments: dict[str, Any]) -> None:
     assert parts[3] == paths.segment(_expected_project(arguments)), raw_path
     assert parts[4] == "jobs", raw_path
     rest = _tail(raw_path)
+    job_uid = arguments.get("job_uid")
+    # run_job reads back the run it just started, which Notehub names <job_uid>-<milliseconds>.
+    if (
+        len(rest) == 2
+        and rest[0] == "runs"
+        and isinstance(job_uid, str)
+        and unquote(rest[1]).startswith(job_uid.strip() + "-")
+    ):
+        return
     matching = []
     for shape, names in SHAPES.items():
         if len(shape) != len(rest) or any(s != "*" and s != r for s, r in zip(shape, rest, strict=True)):

@@ -51,9 +51,9 @@ def _strict_bool(value: Any) -> Any:
             return True
         if lowered == "false":
             return False
-        raise ValueError(f"expected a JSON boolean true or false, got the string {value!r}")
+        raise ValueError("expected a JSON boolean, true or false")
     if not isinstance(value, bool):
-        raise ValueError(f"expected a JSON boolean true or false, got {type(value).__name__}")
+        raise ValueError("expected a JSON boolean, true or false")
     return value
 
 
