@@ -12,6 +12,7 @@ them by URI. UIDs go into a URI as one percent-encoded segment each (``:`` stays
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,7 +51,8 @@ def register(server: MCPServer[Any]) -> None:
         RUN_TEMPLATE,
         name="job_run_report",
         title="Job run report",
-        description="A job run's full report as JSON: status and timing, the summary get_job_run "
+        description="A job run's report as JSON (up to ~500 devices; more are counted and paged by "
+        "get_job_run): status and timing, the summary get_job_run "
         "gives, and every device's result as Notehub reported it.",
         mime_type=JSON,
         security=UID_SECURITY,
@@ -104,7 +106,49 @@ async def job_run_report(project_uid: str, report_uid: str, ctx: ToolContext) ->
         "summary": formatting.run_summary(run, digest_results(run.results)).summary,
         "results": run.results,
     }
-    return _json(document)
+    return _bounded_report(document, run.report_uid)
+
+
+# A client attaches a resource to the conversation whole, so the report keeps to the same
+# ~20,000-token ceiling as tool results: devices beyond it are counted and paged by get_job_run.
+REPORT_BUDGET_CHARS = 80_000
+REPORT_MAX_DEVICES = 500
+
+
+def _bounded_report(document: dict[str, Any], report_uid: str) -> str:
+    text = _json(document)
+    results = document["results"]
+    devices = results.get("devices") if isinstance(results, dict) else None
+    if len(text) <= REPORT_BUDGET_CHARS or not isinstance(devices, dict):
+        return (
+            text
+            if len(text) <= REPORT_BUDGET_CHARS
+            else _json({**document, "results": _too_large(report_uid)})
+        )
+    keep = REPORT_MAX_DEVICES
+    while True:
+        shown = dict(itertools.islice(devices.items(), keep))
+        trimmed = {
+            **document,
+            "results": {**results, "devices": shown},
+            "devices_shown": len(shown),
+            "devices_omitted": len(devices) - len(shown),
+            "more_devices": f"get_job_run with report_uid={report_uid} view=detail offset={len(shown)} "
+            "pages through the rest (status= filters them).",
+        }
+        text = _json(trimmed)
+        if len(text) <= REPORT_BUDGET_CHARS:
+            return text
+        if keep <= 1:
+            return _json({**document, "results": _too_large(report_uid)})
+        keep //= 2
+
+
+def _too_large(report_uid: str) -> dict[str, str]:
+    return {
+        "omitted": "The results are too large to attach whole.",
+        "instead": f"get_job_run with report_uid={report_uid} (summary) or view=detail (pages of devices).",
+    }
 
 
 def job_definition_schema() -> str:

@@ -87,3 +87,30 @@ async def test_summary_counts_are_exact_and_size_is_bounded(devices: int) -> Non
     assert size(detail) < RESULT_BUDGET_CHARS
     assert detail.structured_content is not None
     assert detail.structured_content["devices_matching"] == failed
+
+
+async def test_the_run_report_resource_is_bounded_and_says_what_it_left_out() -> None:
+    sim = Simulator(devices=20_000, seed=7, pace=0.0, failure_rate=0.07)
+    config = Config(api_url=SIM_URL, token=Secret(DEVELOPER_TOKEN), project_uid=DEMO_PROJECT_UID)
+    server = create_server(config, transport=httpx.ASGITransport(app=sim.app))
+    async with Client(server, mode="legacy") as client:
+        created = await client.call_tool(
+            "create_job",
+            {
+                "name": "All",
+                "definition": {
+                    "select": {"all_devices": True},
+                    "default_requests": {"vars_to_set": {"a": "1"}},
+                },
+            },
+        )
+        run = await client.call_tool("run_job", {"job_uid": job_uid_from(text(created)), "dry_run": True})
+        link = next(block for block in run.content if block.type == "resource_link")
+        resource = await client.read_resource(link.uri)
+    body = resource.contents[0].text  # type: ignore[union-attr]
+    assert len(body) < RESULT_BUDGET_CHARS
+    report = json.loads(body)
+    shown = len(report["results"]["devices"])
+    assert shown + report["devices_omitted"] == 20_000 and report["devices_shown"] == shown
+    assert "offset=" in report["more_devices"]
+    assert "Devices: 20,000 selected" in report["summary"]
