@@ -414,7 +414,7 @@ def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
             )
     elif digest.done:
         lines.append(f"{verb}: nothing on any device.")
-    if digest.unchanged and digest.changes:
+    if digest.unchanged:
         lines.append(f"Already as requested (no change): {count(digest.unchanged, 'device')}.")
     if digest.failures:
         groups = sorted(digest.failures.items(), key=lambda kv: kv[1].count, reverse=True)
@@ -445,6 +445,11 @@ def _next_step(run: JobRun, digest: Digest, state: RunState) -> str:
         return (
             f"{count(digest.failed, 'device')} failed (most often {data(worst[0], 80)}); call get_job_run "
             f"with report_uid={_uid(rid)} view=detail status=failed to list them."
+        )
+    if state == "dry_run_succeeded" and not digest.changes and digest.has_devices:
+        return (
+            "nothing to change: every selected device is already as requested, so a real run would "
+            "change nothing. Tell the user; check the definition if they expected changes."
         )
     if state == "dry_run_succeeded":
         return (

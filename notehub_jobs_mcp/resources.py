@@ -53,7 +53,7 @@ def register(server: MCPServer[Any]) -> None:
         title="Job run report",
         description="A job run's report as JSON (up to ~500 devices; more are counted and paged by "
         "get_job_run): status and timing, the summary get_job_run "
-        "gives, and every device's result as Notehub reported it.",
+        "gives, and each device's result as Notehub reported it.",
         mime_type=JSON,
         security=UID_SECURITY,
     )(job_run_report)

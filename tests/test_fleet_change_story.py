@@ -165,3 +165,18 @@ async def test_results_link_to_the_job_and_the_full_report(client: Client, clock
     report = await client.read_resource(links["run"][0].uri)
     body = json.loads(report.contents[0].text)  # type: ignore[union-attr]
     assert len(body["results"]["devices"]) == 11
+
+
+async def test_a_dry_run_after_the_change_says_nothing_is_left_to_do(
+    client: Client, clock: FakeClock
+) -> None:
+    job_uid = await _staging_job(client)
+    await _finish(client, clock, report_uid_from(await ok(client, "run_job", job_uid=job_uid, dry_run=True)))
+    await _finish(client, clock, report_uid_from(await ok(client, "run_job", job_uid=job_uid, dry_run=False)))
+
+    again = await _finish(
+        client, clock, report_uid_from(await ok(client, "run_job", job_uid=job_uid, dry_run=True))
+    )
+    assert "Would change: nothing on any device." in again
+    assert "Already as requested (no change): 11 devices." in again
+    assert "Next: nothing to change" in again and "dry_run=false" not in again
