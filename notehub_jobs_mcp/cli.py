@@ -50,7 +50,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve_flags(parser: argparse.ArgumentParser) -> None:
     # Defaults are None so that a flag given before the subcommand is not reset by the subparser.
-    parser.add_argument("--transport", choices=["stdio", "http"], default=argparse.SUPPRESS)
+    parser.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default=argparse.SUPPRESS,
+        help="stdio (default: for Claude Desktop and Claude Code) or http (Streamable HTTP at /mcp).",
+    )
     parser.add_argument("--host", default=argparse.SUPPRESS, help="HTTP bind address (default 127.0.0.1).")
     parser.add_argument(
         "--port", type=int, default=argparse.SUPPRESS, help="HTTP port (default 8000), path /mcp."

@@ -282,6 +282,12 @@ def runs_page(runs: Sequence[JobRun], job_uid: str, *, offset: int, limit: int, 
     nxt = _next_offset(len(ordered), offset, len(page))
     if not runs:
         lines = [f"Job {_uid(job_uid)} has no runs{filters}. Start one with run_job (dry_run=true first)."]
+        if "status" in filters:
+            lines.append(
+                'Note: status must match exactly. Finished runs read "completed successfully", "dry run '
+                'completed successfully", "completed with errors" or "cancelled"; a run in progress '
+                "shows its latest device line. Call list_job_runs without status to see them all."
+            )
     else:
         shown = _shown(offset, len(page))
         lines = [f"Job {_uid(job_uid)}: {count(len(runs), 'run')}{filters}, newest first (showing {shown})."]
@@ -581,6 +587,15 @@ def run_deleted(report_uid: str) -> str:
 def _cap(text: str, limit: int = MAX_FIELD) -> str:
     """Bound a raw string for structured results (which are JSON, so already data by nature)."""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def unconfirmed(out: RunOut) -> RunOut:
+    """Say that a real run went ahead without the person's confirmation (the client cannot ask)."""
+    note = (
+        "Note: the user was not asked to confirm this real run here (their client cannot show "
+        "confirmations); their approval in the conversation is the only check."
+    )
+    return out.model_copy(update={"summary": f"{out.summary}\n{note}"})
 
 
 # --- Confirmations (shown to the person, not the model) --------------------------------------

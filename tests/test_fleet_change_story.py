@@ -180,3 +180,9 @@ async def test_a_dry_run_after_the_change_says_nothing_is_left_to_do(
     assert "Would change: nothing on any device." in again
     assert "Already as requested (no change): 11 devices." in again
     assert "Next: nothing to change" in again and "dry_run=false" not in again
+
+
+async def test_a_status_filter_that_matches_nothing_lists_the_statuses(client: Client) -> None:
+    job_uid = await _staging_job(client)
+    out = await ok(client, "list_job_runs", job_uid=job_uid, status="done")
+    assert "has no runs" in out and '"completed with errors"' in out and "without status" in out

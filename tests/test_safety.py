@@ -137,7 +137,7 @@ async def test_accepted_confirmation_runs_and_shows_what_the_dry_run_said(
     [
         (Person("decline"), "declined"),
         (Person("cancel"), "cancelled"),
-        (Person("accept", confirm=False), "did not tick"),
+        (Person("accept", confirm=False), "unticked"),
     ],
 )
 async def test_declined_or_cancelled_confirmation_changes_nothing(
@@ -210,3 +210,33 @@ async def test_over_stateless_http_the_2026_protocol_still_asks_the_person() -> 
         await ok(client, "run_job", job_uid=job, dry_run=True, wait_seconds=5)
         err = await fails(client, "run_job", job_uid=job, dry_run=False)
     assert "declined" in err and len(person.asked) == 1
+
+
+class SilentPerson(Person):
+    """Accepts, but sends no content: not a yes."""
+
+    async def __call__(self, context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
+        self.asked.append(params.message)
+        return ElicitResult(action="accept", content={})
+
+
+async def test_an_accept_without_the_tick_is_not_a_yes(
+    connect: Connect, api: SimAPI, clock: FakeClock
+) -> None:
+    async with connect(elicitation_callback=SilentPerson("accept")) as client:
+        job = await _staging(client)
+        await _dry_run_done(client, clock, job)
+        err = await fails(client, "run_job", job_uid=job, dry_run=False)
+    assert "unticked" in err and "Nothing was changed" in err and "notehub_jobs_mcp" not in err
+    assert len(await api.runs(job)) == 1
+
+
+async def test_a_real_run_without_a_confirmation_says_the_user_was_not_asked(
+    client: Client, clock: FakeClock
+) -> None:
+    job = await _staging(client)
+    dry = await ok(client, "run_job", job_uid=job, dry_run=True)
+    assert "not asked to confirm" not in dry
+    clock.advance(600)
+    real = await ok(client, "run_job", job_uid=job, dry_run=False)
+    assert "the user was not asked to confirm this real run" in real

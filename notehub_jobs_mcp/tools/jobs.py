@@ -125,7 +125,7 @@ async def run_job(
     """
     proj = project(ctx, project_uid)
     job_id = uid(job_uid, "job_uid")
-    require_yes(confirmation, f"a real run of job {job_id}")
+    asked = require_yes(confirmation, f"a real run of job {job_id}")
     async with notehub_errors():
         report_uid = await state(ctx).client.run_job(proj, job_id, dry_run=dry_run)
     try:
@@ -136,7 +136,10 @@ async def run_job(
             formatting.run_submitted_unread(report_uid, job_id, dry_run=dry_run, problem=str(exc)),
             run_link(proj, report_uid),
         )
-    return result(formatting.run_summary(run, digest), run_link(proj, report_uid))
+    out = formatting.run_summary(run, digest)
+    if not dry_run and not asked:
+        out = formatting.unconfirmed(out)
+    return result(out, run_link(proj, report_uid))
 
 
 TOOLS: list[ToolSpec] = [

@@ -27,25 +27,31 @@ NOT_ASKED = "not asked: the client cannot show a confirmation"
 
 
 class Confirm(BaseModel):
-    confirm: bool = Field(title="Go ahead?", description="Tick to go ahead; leave unticked to stop.")
+    # Unticked unless the person ticks it: an answer without the field is not a yes.
+    confirm: bool = Field(
+        default=False, title="Go ahead?", description="Tick to go ahead; leave unticked to stop."
+    )
 
 
 Confirmation = ElicitationResult[Confirm]
 
 
-def require_yes(outcome: Confirmation, what: str) -> None:
+def require_yes(outcome: Confirmation, what: str) -> bool:
     """Go on only if the person said yes, or could not be asked; otherwise tell the model why not.
 
-    Not going ahead is reported as a tool error, so no client can mistake it for success.
+    Returns whether the person was actually asked (and said yes). Not going ahead is a tool error,
+    so no client can mistake it for success.
     """
     if isinstance(outcome, AcceptedElicitation):
-        if not isinstance(outcome.data, Confirm) or outcome.data.confirm:
-            return
-        answer = "did not tick the confirmation"
+        if not isinstance(outcome.data, Confirm):
+            return False
+        if outcome.data.confirm:
+            return True
+        answer = "left the confirmation unticked"
     else:
-        answer = "declined" if outcome.action == "decline" else "cancelled the confirmation"
+        answer = "declined to confirm" if outcome.action == "decline" else "cancelled the confirmation"
     raise ToolError(
-        f"Not done: the user {answer} for {what}. Nothing was changed. Do not try again unless "
+        f"Not done: the user {answer} ({what}). Nothing was changed. Do not try again unless "
         "the user asks; ask them what they want instead."
     )
 
