@@ -82,7 +82,14 @@ async def diagnose(env: Mapping[str, str], *, transport: httpx.AsyncBaseTranspor
     try:
         config = Config.from_env(env)
     except ConfigError as exc:
-        report.configuration.append(Check("fail", f"The configuration cannot be read: {exc}", "Correct it."))
+        report.configuration.append(
+            Check(
+                "fail",
+                f"The configuration cannot be read: {exc}",
+                "Correct that setting in the environment (or in the Claude Desktop extension's "
+                "settings) and run doctor again.",
+            )
+        )
         return report
     report.configuration.extend(_configuration(config, env))
     if _url_problem(config.api_url) is not None:
@@ -104,7 +111,11 @@ async def diagnose(env: Mapping[str, str], *, transport: httpx.AsyncBaseTranspor
 def _configuration(config: Config, env: Mapping[str, str]) -> list[Check]:
     checks = [_credentials(config), _project(config), _api_url(config)]
     if config.read_only:
-        checks.append(Check("info", "Read-only mode is on (NOTEHUB_READ_ONLY): only the four read tools."))
+        checks.append(
+            Check(
+                "info", "Read-only mode is on (--read-only or NOTEHUB_READ_ONLY): only the four read tools."
+            )
+        )
     else:
         checks.append(Check("info", "Read-only mode is off: all nine tools are offered."))
     unfilled = sorted(k for k, v in env.items() if k.startswith("NOTEHUB_") and v.strip().startswith("${"))

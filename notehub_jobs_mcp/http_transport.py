@@ -38,6 +38,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+MIN_TOKEN_LENGTH = 16
+
+
 def check_bind(host: str, auth_token: Secret | None) -> None:
     """Refuse to listen beyond this machine without a token: anyone who can reach the port could
     otherwise create and run jobs on the fleet with the server's Notehub credentials."""
@@ -46,6 +49,12 @@ def check_bind(host: str, auth_token: Secret | None) -> None:
             f"refusing to serve MCP over HTTP on {host}, which is reachable from other machines, "
             "without a bearer token. Set NOTEHUB_MCP_AUTH_TOKEN to a long random value (clients send "
             "it as 'Authorization: Bearer <token>'), or bind to 127.0.0.1."
+        )
+    if not is_loopback(host) and auth_token is not None and len(auth_token.reveal()) < MIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"NOTEHUB_MCP_AUTH_TOKEN is too short to guard a server reachable from other machines: use "
+            f"at least {MIN_TOKEN_LENGTH} random characters, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
         )
 
 
@@ -95,6 +104,12 @@ def http_app(
 ) -> ASGIApp:
     """The ASGI app serving ``server`` at ``/mcp``; its lifespan opens the Notehub client once."""
     check_bind(host, auth_token)
+    allowed_hosts = list(allowed_hosts)
+    if host.strip("[]") in ("0.0.0.0", "::") and not allowed_hosts:
+        log.warning(
+            "listening on all interfaces, but requests must name this machine in Host: other machines "
+            "get 421 until NOTEHUB_MCP_ALLOWED_HOSTS lists the host names or addresses they use"
+        )
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,

@@ -262,3 +262,10 @@ async def test_two_server_processes_behind_one_address_serve_one_client(sim: Sim
     assert report in outputs[1]
     # Both processes served this one client's requests, in turn.
     assert balancer.hits[port_a] >= 3 and balancer.hits[port_b] >= 3, balancer.hits
+
+
+def test_a_short_token_does_not_guard_a_server_beyond_loopback() -> None:
+    with pytest.raises(ConfigError, match="too short"):
+        check_bind("0.0.0.0", Secret("abc"))
+    check_bind("0.0.0.0", Secret(MCP_TOKEN))
+    check_bind("127.0.0.1", Secret("abc"))  # on loopback a token is optional, so any will do
