@@ -78,12 +78,11 @@ class _AnnouncingServer(uvicorn.Server):
         tokens = f"{DEVELOPER_TOKEN} (developer), {VIEWER_TOKEN} (viewer)"
         if self.with_cli_token:
             tokens += ", and the --token you gave (developer)"
-        print(
+        banner = (
             f"Notehub Jobs simulator listening on {url}\n"
             f"  project  {DEMO_PROJECT_UID} (product {DEMO_PRODUCT_UID}), {self.devices} devices\n"
             f"  tokens   {tokens}\n"
             f"  use      NOTEHUB_API_URL={url} NOTEHUB_API_TOKEN={DEVELOPER_TOKEN} "
-            f"NOTEHUB_PROJECT_UID={DEMO_PROJECT_UID}",
-            file=sys.stderr,
-            flush=True,
+            f"NOTEHUB_PROJECT_UID={DEMO_PROJECT_UID}"
         )
+        print(banner, file=sys.stderr, flush=True)
