@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from .digest import Digest
+from .digest import Digest, FailureGroup
 from .errors import NotehubError, NotehubUnreachable
 from .models import Job, JobDetail, JobRun
 from .outputs import (
@@ -377,24 +377,31 @@ def _run_out(run: JobRun, digest: Digest, state: RunState, summary: str, **extra
 
 def run_summary(run: JobRun, digest: Digest) -> RunOut:
     state = run_state(run)
+    # Ranked once for the text and the structured result alike: with a value per device (serial
+    # numbers), there are as many distinct changes as devices.
+    top_changes = digest.changes.most_common(MAX_CHANGES)
+    groups = sorted(digest.failures.items(), key=lambda kv: kv[1].count, reverse=True)
     lines = _run_header(run, state)
-    lines.extend(_device_lines(run, digest, state))
-    lines.append("Next: " + _next_step(run, digest, state))
+    lines.extend(_device_lines(run, digest, state, top_changes, groups))
+    lines.append("Next: " + _next_step(run, digest, state, groups))
     lines.append(DATA_NOTE)
     changes = [
-        Change(kind=_cap(kind, 60), detail=_cap(detail, 120), devices=n)
-        for (kind, detail), n in digest.changes.most_common(MAX_CHANGES)
+        Change(kind=_cap(kind, 60), detail=_cap(detail, 120), devices=n) for (kind, detail), n in top_changes
     ]
     failures = [
         FailureGroupOut(reason=_cap(reason, 160), devices=g.count, examples=[_cap(e, 80) for e in g.examples])
-        for reason, g in sorted(digest.failures.items(), key=lambda kv: kv[1].count, reverse=True)[
-            :MAX_FAILURE_GROUPS
-        ]
+        for reason, g in groups[:MAX_FAILURE_GROUPS]
     ]
     return _run_out(run, digest, state, "\n".join(lines), changes=changes, failures=failures)
 
 
-def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
+def _device_lines(
+    run: JobRun,
+    digest: Digest,
+    state: RunState,
+    top_changes: list[tuple[tuple[str, str], int]],
+    groups: list[tuple[str, FailureGroup]],
+) -> list[str]:
     if not digest.has_devices:
         return ["Per-device results: none reported by Notehub for this run."]
     statuses = digest.by_status.most_common()
@@ -406,10 +413,11 @@ def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
         lines.append(f"Progress: {digest.done:,} of {digest.total:,} devices done.")
     verb = "Would change" if run.dry_run else "Changed"
     if digest.changes:
-        items = digest.changes.most_common(MAX_CHANGES)
         distinct = len(digest.changes)
         lines.append(f"{verb} ({distinct:,} distinct):")
-        lines.extend(f"- {_key(key)} {data(detail, 80)}: {count(n, 'device')}" for (key, detail), n in items)
+        lines.extend(
+            f"- {_key(key)} {data(detail, 80)}: {count(n, 'device')}" for (key, detail), n in top_changes
+        )
         if distinct > MAX_CHANGES:
             lines.append(
                 more(
@@ -422,8 +430,7 @@ def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
         lines.append(f"{verb}: nothing on any device.")
     if digest.unchanged:
         lines.append(f"Already as requested (no change): {count(digest.unchanged, 'device')}.")
-    if digest.failures:
-        groups = sorted(digest.failures.items(), key=lambda kv: kv[1].count, reverse=True)
+    if groups:
         lines.append(f"Failed: {count(digest.failed, 'device')}, by reason:")
         for reason, group in groups[:MAX_FAILURE_GROUPS]:
             examples = ", ".join(_uid(e) for e in group.examples)
@@ -439,17 +446,17 @@ def _device_lines(run: JobRun, digest: Digest, state: RunState) -> list[str]:
     return lines
 
 
-def _next_step(run: JobRun, digest: Digest, state: RunState) -> str:
+def _next_step(run: JobRun, digest: Digest, state: RunState, groups: list[tuple[str, FailureGroup]]) -> str:
     rid = run.report_uid
     if state in ("queued", "running"):
         return (
             f"still running — call get_job_run with report_uid={_uid(rid)} to check again, or "
             f"cancel_job_run with report_uid={_uid(rid)} to stop it."
         )
-    if digest.failures:
-        worst = max(digest.failures.items(), key=lambda kv: kv[1].count)
+    if groups:
+        most_often = data(groups[0][0], 80)
         return (
-            f"{count(digest.failed, 'device')} failed (most often {data(worst[0], 80)}); call get_job_run "
+            f"{count(digest.failed, 'device')} failed (most often {most_often}); call get_job_run "
             f"with report_uid={_uid(rid)} view=detail status=failed to list them."
         )
     if state == "dry_run_succeeded" and not digest.changes and digest.has_devices:
