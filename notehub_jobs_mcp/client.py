@@ -30,6 +30,7 @@ from .errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    no_credentials,
 )
 from .models import Job, JobDefinition, JobDetail, JobRun, NotehubErrorBody
 from .retry import AttemptFailed, Attempts, Retrier, RetryPolicy
@@ -225,12 +226,7 @@ class NotehubClient:
         json_body: dict[str, Any] | None,
     ) -> Any:
         if self._config.auth_method is None:
-            raise NotConfigured(
-                "No Notehub credentials are configured.",
-                hint="Set NOTEHUB_API_TOKEN to a Notehub personal access token (notehub.io → your "
-                "account → API access), or NOTEHUB_CLIENT_ID and NOTEHUB_CLIENT_SECRET, then restart "
-                "the server. To try the server without an account, start it with --demo.",
-            )
+            raise no_credentials()
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
 
         async def attempt() -> httpx.Response:

@@ -44,6 +44,16 @@ class NotConfigured(NotehubError):
     fault: Fault = "configuration"
 
 
+def no_credentials() -> NotConfigured:
+    """Nothing to authenticate with: said the same way wherever it is noticed first."""
+    return NotConfigured(
+        "No Notehub credentials are configured.",
+        hint="Set NOTEHUB_API_TOKEN to a Notehub personal access token (notehub.io → your account → "
+        "API access), or NOTEHUB_CLIENT_ID and NOTEHUB_CLIENT_SECRET, and NOTEHUB_PROJECT_UID to the "
+        "default project, then restart the server. To try it without an account, start it with --demo.",
+    )
+
+
 class AuthenticationFailed(NotehubError):
     fault: Fault = "configuration"
 

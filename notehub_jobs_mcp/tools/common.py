@@ -18,7 +18,7 @@ from pydantic import BeforeValidator
 from .. import uris
 from ..client import NotehubClient
 from ..config import Config
-from ..errors import NotehubError
+from ..errors import NotehubError, no_credentials
 from ..formatting import error_text
 from ..models import compact_schema, param
 from ..outputs import Out
@@ -81,12 +81,7 @@ def project(ctx: ToolContext, project_uid: str | None) -> str:
     # Missing credentials come first: with nothing configured (a fresh Claude Desktop extension),
     # "no project" would send the user to fix the lesser problem.
     if state(ctx).config.auth_method is None:
-        raise ToolError(
-            "No Notehub credentials are configured. Set NOTEHUB_API_TOKEN to a Notehub personal "
-            "access token (or NOTEHUB_CLIENT_ID and NOTEHUB_CLIENT_SECRET), and NOTEHUB_PROJECT_UID "
-            "to the default project, then restart the server. To try it without an account, start "
-            "it with --demo."
-        )
+        raise ToolError(error_text(no_credentials()))
     if project_uid is not None and project_uid.strip():
         return uid(project_uid, "project_uid")
     configured = state(ctx).config.project_uid
