@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,12 +59,8 @@ class Digest:
 
 def digest_results(results: Any) -> Digest:
     digest = Digest()
-    devices = results.get("devices") if isinstance(results, dict) else None
-    if isinstance(devices, dict):
-        items: Any = devices.items()
-    elif isinstance(devices, list):
-        items = (_uid_of(entry, i) for i, entry in enumerate(devices))
-    else:
+    items = _device_items(results)
+    if items is None:
         return digest
     digest.has_devices = True
     by_status = digest.by_status
@@ -100,6 +97,17 @@ def digest_results(results: Any) -> Digest:
         if not changed and status in DONE_STATUSES:
             digest.unchanged += 1
     return digest
+
+
+def _device_items(results: Any) -> Iterable[tuple[Any, Any]] | None:
+    """A run's devices as ``(uid, entry)`` pairs: Notehub's map, or a list of entries naming their
+    device. None when the results have no per-device part at all."""
+    devices = results.get("devices") if isinstance(results, dict) else None
+    if isinstance(devices, dict):
+        return devices.items()
+    if isinstance(devices, list):
+        return (_uid_of(entry, i) for i, entry in enumerate(devices))
+    return None
 
 
 def _uid_of(entry: Any, index: int) -> tuple[str, Any]:
@@ -140,13 +148,10 @@ def device_rows(results: Any, status: str | None = None) -> list[tuple[str, Any]
 
     ``status="failed"`` also matches the other spellings of failure (error, errored, …).
     """
-    devices = results.get("devices") if isinstance(results, dict) else None
-    if isinstance(devices, dict):
-        rows: list[tuple[str, Any]] = [(str(k), v) for k, v in devices.items()]
-    elif isinstance(devices, list):
-        rows = [_uid_of(entry, i) for i, entry in enumerate(devices)]
-    else:
+    items = _device_items(results)
+    if items is None:
         return []
+    rows = [(str(uid), entry) for uid, entry in items]
     if status is None:
         return rows
     wanted = FAILED_STATUSES if status in FAILED_STATUSES else frozenset({status})
